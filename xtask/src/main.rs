@@ -1,0 +1,189 @@
+//! Developer tasks for clusterlab, in the cargo-xtask pattern.
+//!
+//! `cargo xtask run|fit|data|bench|plot ARGS` builds the `clusterlab` binary with the release
+//! profile and runs it with ARGS, so user-facing work always runs optimised code (a plain
+//! `cargo run` would build the debug profile). `cargo xtask ci` runs exactly what CI runs
+//! (`.ci/run`); `cargo xtask python` sets up the optional Python environment with the pinned
+//! scikit-learn used for fixtures and benchmarks. xtask has no dependencies so that it builds
+//! in a second.
+
+use std::{
+    env,
+    ffi::OsString,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+/// scikit-learn version the fixtures and benchmarks were made with.
+const SKLEARN: &str = "scikit-learn==1.5.2";
+
+const HELP: &str = "\
+cargo xtask: clusterlab's developer tasks
+
+USAGE:
+    cargo xtask <TASK> [ARGS...]
+
+TASKS (forwarded to the optimised `clusterlab` binary; see `cargo xtask <TASK> --help`):
+    run GRID.toml     run an experiment grid, write results/NAME/
+    fit kmeans|gmm    fit one model on a CSV file
+    data GENERATOR    write a generated dataset as CSV
+    plot DIR          redraw an experiment's plots from its results
+    bench WHAT        time clusterlab against scikit-learn (kmeans, gmm, data, metrics, runner)
+
+DEVELOPER TASKS:
+    ci                run exactly what CI runs (.ci/run)
+    python            create .venv with the pinned scikit-learn (for fixtures and benchmarks)
+    docs              regenerate the images in docs/ that the README shows
+    help              this text
+";
+
+fn main() -> ExitCode {
+    let mut args = env::args_os().skip(1);
+    let Some(task) = args.next() else {
+        eprint!("{HELP}");
+        return ExitCode::FAILURE;
+    };
+    let rest: Vec<OsString> = args.collect();
+    let root = workspace_root();
+    let result = match task.to_str().unwrap_or("") {
+        "run" | "fit" | "data" | "plot" | "bench" => forward(&root, &task, &rest),
+        "ci" => status(
+            Command::new("bash")
+                .arg(root.join(".ci/run"))
+                .current_dir(&root),
+        ),
+        "python" => python_env(&root),
+        "docs" => docs(&root),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("xtask: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask's manifest lives one folder below it.
+fn workspace_root() -> PathBuf {
+    let manifest = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("xtask"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds `clusterlab` (release) and runs it with `task` and `rest`, in the caller's folder.
+fn forward(root: &Path, task: &OsString, rest: &[OsString]) -> Result<(), String> {
+    build_release(root)?;
+    let exe = target_dir(root)
+        .join("release")
+        .join(format!("clusterlab{}", env::consts::EXE_SUFFIX));
+    let mut cmd = Command::new(&exe);
+    cmd.arg(task).args(rest);
+    let venv_python = root.join(".venv/bin/python");
+    if env::var_os("CLUSTERLAB_PYTHON").is_none() && venv_python.exists() {
+        cmd.env("CLUSTERLAB_PYTHON", venv_python);
+    }
+    cmd.env("CLUSTERLAB_ROOT", root);
+    status(&mut cmd)
+}
+
+fn build_release(root: &Path) -> Result<(), String> {
+    status(
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "--package",
+                "clusterlab-runner",
+                "--bin",
+                "clusterlab",
+            ])
+            .current_dir(root),
+    )
+}
+
+fn python_env(root: &Path) -> Result<(), String> {
+    let venv = root.join(".venv");
+    if !venv.join("bin/python").exists() {
+        status(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    status(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        SKLEARN,
+        "threadpoolctl",
+    ]))?;
+    println!(
+        "ready: {} (used by `cargo xtask bench` and the fixture scripts)",
+        venv.join("bin/python").display()
+    );
+    Ok(())
+}
+
+/// Regenerates the README's images: runs the shipped grids whose plots the README shows and
+/// copies small PNGs into docs/.
+fn docs(root: &Path) -> Result<(), String> {
+    let out = target_dir(root).join("docs-results");
+    for grid in ["k_sweep", "tutorial"] {
+        forward(
+            root,
+            &"run".into(),
+            &[
+                format!("experiments/{grid}.toml").into(),
+                "--out".into(),
+                out.join(grid).into_os_string(),
+                "--force".into(),
+            ],
+        )?;
+    }
+    let copies = [
+        ("k_sweep/plots/elbow.png", "elbow.png"),
+        ("k_sweep/plots/selection.png", "selection.png"),
+        ("tutorial/plots/scatter_truth.png", "tutorial_truth.png"),
+        (
+            "tutorial/plots/scatter_kmeans_k5_seed0.png",
+            "tutorial_kmeans_k5.png",
+        ),
+        (
+            "tutorial/plots/scatter_gmm_k2_seed0.png",
+            "tutorial_gmm_k2.png",
+        ),
+    ];
+    for (from, to) in copies {
+        std::fs::copy(out.join(from), root.join("docs/img").join(to))
+            .map_err(|e| format!("copying {from} to docs/img/{to}: {e}"))?;
+    }
+    println!("docs/img/ regenerated");
+    Ok(())
+}
+
+fn status(cmd: &mut Command) -> Result<(), String> {
+    let st = cmd
+        .status()
+        .map_err(|e| format!("could not start {:?}: {e}", cmd.get_program()))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{:?} failed ({st})", cmd.get_program()))
+    }
+}
