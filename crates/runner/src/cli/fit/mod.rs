@@ -1,16 +1,97 @@
 //! `clusterlab fit`: fit one model on a CSV file.
+//!
+//! Each model has its own module that parses its parameters and fits; this module holds what
+//! they share: the common flags, reading the CSV, and writing or printing the result.
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use clusterlab_core::Dataset;
+
+pub mod gmm;
+pub mod kmeans;
 
 /// Which model to fit.
 #[derive(Debug, Subcommand)]
-pub enum FitCommand {}
+pub enum FitCommand {
+    /// K-means (Lloyd or Elkan), as scikit-learn's `KMeans`.
+    Kmeans(kmeans::Args),
+    /// A Gaussian mixture fitted by EM, as scikit-learn's `GaussianMixture`.
+    Gmm(gmm::Args),
+}
 
 impl FitCommand {
     /// Fits and reports.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
-        match self {}
+        let report = match self {
+            FitCommand::Kmeans(a) => kmeans::fit(a)?,
+            FitCommand::Gmm(a) => gmm::fit(a)?,
+        };
+        report.finish()
+    }
+}
+
+/// Flags every `fit` subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// The data: a CSV file of numeric columns (header optional; a `label` column, if present,
+    /// is ground truth, not a feature).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Name or 0-based index of the ground-truth column ("none" for no label column).
+    #[arg(long, value_name = "NAME|INDEX", default_value = "label")]
+    pub label_column: String,
+    /// Number of clusters or components.
+    #[arg(long, short)]
+    pub k: usize,
+    /// Random seed (a u64); the same seed gives the same result on any machine and thread count.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the result as JSON to this file instead of printing a summary.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl CommonArgs {
+    /// Reads the CSV named by `--data` with the label column of `--label-column`.
+    pub fn load(&self) -> anyhow::Result<Dataset> {
+        // The data issue replaces this with `clusterlab_data::read_csv` and its options
+        // (`LabelColumn::{Auto, None, Index, Name}` from `--label-column`).
+        anyhow::bail!(
+            "reading {} needs the CSV reader of the data crate",
+            self.data.display()
+        )
+    }
+}
+
+/// What a fit produced: its JSON object, a human summary, and what the metrics need.
+#[derive(Debug)]
+pub struct FitReport {
+    /// The common flags (where to write).
+    pub common: CommonArgs,
+    /// The data the model was fitted on.
+    pub data: Dataset,
+    /// The training labels.
+    pub labels: Vec<usize>,
+    /// The result as a JSON object (model fields, `labels`, `fit_seconds`, ...).
+    pub json: serde_json::Map<String, serde_json::Value>,
+    /// A few lines for a person, printed when `--out` is not given.
+    pub summary: String,
+}
+
+impl FitReport {
+    /// Writes the JSON to `--out`, or prints the summary.
+    pub fn finish(self) -> anyhow::Result<ExitCode> {
+        match &self.common.out {
+            Some(path) => {
+                let text = serde_json::to_string_pretty(&serde_json::Value::Object(self.json))?;
+                std::fs::write(path, text + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            None => print!("{}", self.summary),
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }
