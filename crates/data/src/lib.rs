@@ -1,2 +1,10 @@
-//! Placeholder: filled by its issue.
+//! Datasets for clustering experiments: scikit-learn's generators and CSV files.
 #![deny(missing_docs)]
+
+pub mod csv_file;
+pub mod error;
+
+pub use csv_file::{
+    CsvOptions, Header, LabelColumn, read_csv, read_csv_from, write_csv, write_csv_to,
+};
+pub use error::{Column, DataError};

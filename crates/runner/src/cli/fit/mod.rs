@@ -56,12 +56,20 @@ pub struct CommonArgs {
 impl CommonArgs {
     /// Reads the CSV named by `--data` with the label column of `--label-column`.
     pub fn load(&self) -> anyhow::Result<Dataset> {
-        // The data issue replaces this with `clusterlab_data::read_csv` and its options
-        // (`LabelColumn::{Auto, None, Index, Name}` from `--label-column`).
-        anyhow::bail!(
-            "reading {} needs the CSV reader of the data crate",
-            self.data.display()
-        )
+        use clusterlab_data::{CsvOptions, LabelColumn};
+        let label_column = match self.label_column.as_str() {
+            "label" => LabelColumn::Auto,
+            "none" => LabelColumn::None,
+            s => match s.parse::<usize>() {
+                Ok(i) => LabelColumn::Index(i),
+                Err(_) => LabelColumn::Name(s.to_string()),
+            },
+        };
+        let options = CsvOptions {
+            label_column,
+            ..CsvOptions::default()
+        };
+        Ok(clusterlab_data::read_csv(&self.data, &options)?)
     }
 }
 
