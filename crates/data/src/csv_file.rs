@@ -160,10 +160,9 @@ pub fn read_csv_from<R: Read>(
     let mut n_rows = 0usize;
     let mut have_row = !has_header;
     loop {
-        if !have_row {
-            if !rdr.read_record(&mut record).map_err(malformed)? {
-                break;
-            }
+        // Without a header, the first record (already read) is the first data row.
+        if !have_row && !rdr.read_record(&mut record).map_err(malformed)? {
+            break;
         }
         have_row = false;
         let line = record.position().map_or(0, |p| p.line());
