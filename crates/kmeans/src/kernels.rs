@@ -1,0 +1,651 @@
+//! The hot loops of K-means, over raw row-major slices.
+//!
+//! # Conventions
+//!
+//! - Samples are a row-major matrix ([`Samples`]: a view and the same memory as one slice);
+//!   centers a row-major slice of `k * d` values.
+//! - Work is split into *blocks* of whole chunks ([`Layout`]); blocks run in parallel, chunks
+//!   within a block run in order and share one scratch buffer, so no `n x k` matrix is ever
+//!   built. Each block returns its partial sums; partials are combined first to last. Block and
+//!   chunk sizes depend on `(n, d)` only, so every bit of a result is the same on any number of
+//!   threads.
+//! - Distances come from `clusterlab_core::distance` (the one home of distance loops); which
+//!   form is used depends on the shape only ([`clusterlab_core::distance::prefer_gemm`]).
+
+use clusterlab_core::{
+    distance::{
+        prefer_gemm, row_sq_norms_into, sq_distances_direct_into, sq_distances_gemm_into,
+        sq_euclidean,
+    },
+    par::chunk_rows,
+};
+use ndarray::{Array2, ArrayView2, Axis, Slice};
+use rayon::prelude::*;
+
+/// At most this many blocks (and so partial sums) per pass: enough to balance any thread count
+/// we meet, few enough that `blocks x k x d` partial sums stay small.
+const MAX_BLOCKS: usize = 128;
+
+/// Per-sample weights: all one, or given.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Weights<'a> {
+    /// Every sample weighs 1 (multiplying by 1.0 is exact, so this equals all-ones weights).
+    Unit,
+    /// One weight per sample.
+    Given(&'a [f64]),
+}
+
+impl Weights<'_> {
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> f64 {
+        match self {
+            Weights::Unit => 1.0,
+            Weights::Given(w) => w[i],
+        }
+    }
+}
+
+/// How `n` samples of `d` features are cut into chunks and blocks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub(crate) chunk: usize,
+    pub(crate) block: usize,
+}
+
+impl Layout {
+    pub(crate) fn new(n: usize, d: usize) -> Self {
+        let chunk = chunk_rows(d);
+        let chunks_per_block = n.div_ceil(chunk).div_ceil(MAX_BLOCKS).max(1);
+        Layout {
+            chunk,
+            block: chunk * chunks_per_block,
+        }
+    }
+}
+
+/// Centers prepared for the assignment kernel: for the matrix-product form, the centers are
+/// shifted by their mean (and each chunk of samples by the same vector) so that
+/// `||x||^2 - 2 x.c + ||c||^2` does not cancel catastrophically on data far from the origin,
+/// which is why scikit-learn centers its data; shifting per chunk avoids a copy of the data.
+#[derive(Debug)]
+pub(crate) struct Prepared<'c> {
+    centers: ArrayView2<'c, f64>,
+    gemm: bool,
+    shift: Vec<f64>,
+    shifted: Array2<f64>,
+    norms: Vec<f64>,
+}
+
+impl<'c> Prepared<'c> {
+    pub(crate) fn new(centers: ArrayView2<'c, f64>) -> Self {
+        let (k, d) = centers.dim();
+        let gemm = prefer_gemm(d, k);
+        if !gemm {
+            return Prepared {
+                centers,
+                gemm,
+                shift: Vec::new(),
+                shifted: Array2::zeros((0, d)),
+                norms: Vec::new(),
+            };
+        }
+        let shift: Vec<f64> = (0..d)
+            .map(|f| centers.column(f).iter().sum::<f64>() / k as f64)
+            .collect();
+        let mut shifted = centers.to_owned();
+        for mut row in shifted.rows_mut() {
+            for (v, m) in row.iter_mut().zip(&shift) {
+                *v -= m;
+            }
+        }
+        let mut norms = vec![0.0; k];
+        row_sq_norms_into(shifted.view(), &mut norms);
+        Prepared {
+            centers,
+            gemm,
+            shift,
+            shifted,
+            norms,
+        }
+    }
+
+    fn k(&self) -> usize {
+        self.centers.nrows()
+    }
+}
+
+/// Buffers one block reuses for all its chunks.
+struct Scratch {
+    xs: Array2<f64>,
+    xn: Vec<f64>,
+    dist: Array2<f64>,
+}
+
+impl Scratch {
+    fn new(rows: usize, d: usize, p: &Prepared<'_>) -> Self {
+        let (xr, xn) = if p.gemm { (rows, rows) } else { (0, 0) };
+        Scratch {
+            xs: Array2::zeros((xr, d)),
+            xn: vec![0.0; xn],
+            dist: Array2::zeros((rows, p.k())),
+        }
+    }
+
+    /// Squared distances of the chunk `x` to every center, as a `rows x k` view of the scratch.
+    fn distances(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> ArrayView2<'_, f64> {
+        let rows = x.nrows();
+        let mut out = self.dist.slice_axis_mut(Axis(0), Slice::from(..rows));
+        if p.gemm {
+            let mut xs = self.xs.slice_axis_mut(Axis(0), Slice::from(..rows));
+            for (mut r, xr) in xs.rows_mut().into_iter().zip(x.rows()) {
+                for ((o, v), m) in r.iter_mut().zip(xr).zip(&p.shift) {
+                    *o = v - m;
+                }
+            }
+            row_sq_norms_into(xs.view(), &mut self.xn[..rows]);
+            sq_distances_gemm_into(
+                xs.view(),
+                &self.xn[..rows],
+                p.shifted.view(),
+                &p.norms,
+                out.view_mut(),
+            );
+        } else {
+            sq_distances_direct_into(x, p.centers, out.view_mut());
+        }
+        self.dist.slice_axis(Axis(0), Slice::from(..rows))
+    }
+}
+
+/// What one pass over the samples produced.
+#[derive(Debug, Clone)]
+pub(crate) struct PassSums {
+    /// `k x d` weighted sums of the samples assigned to each center (when centers are updated).
+    pub(crate) sums: Vec<f64>,
+    /// Total weight assigned to each center.
+    pub(crate) weights: Vec<f64>,
+    /// Samples whose label changed.
+    pub(crate) changed: usize,
+    /// Weighted sum of squared distances to the assigned (old) centers: Lloyd only.
+    pub(crate) inertia: f64,
+}
+
+impl PassSums {
+    fn zeros(k: usize, d: usize, update: bool) -> Self {
+        PassSums {
+            sums: vec![0.0; if update { k * d } else { 0 }],
+            weights: vec![0.0; if update { k } else { 0 }],
+            changed: 0,
+            inertia: 0.0,
+        }
+    }
+
+    /// Adds `other` into `self` (in this order, which callers keep fixed).
+    fn add(&mut self, other: &PassSums) {
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+        for (a, b) in self.weights.iter_mut().zip(&other.weights) {
+            *a += b;
+        }
+        self.changed += other.changed;
+        self.inertia += other.inertia;
+    }
+
+    #[inline]
+    fn accumulate(&mut self, label: usize, w: f64, x: &[f64]) {
+        self.weights[label] += w;
+        let d = x.len();
+        for (s, v) in self.sums[label * d..(label + 1) * d].iter_mut().zip(x) {
+            *s += v * w;
+        }
+    }
+
+    fn combine(parts: Vec<PassSums>, k: usize, d: usize, update: bool) -> PassSums {
+        let mut total = PassSums::zeros(k, d, update);
+        for p in &parts {
+            total.add(p);
+        }
+        total
+    }
+}
+
+/// The samples as a row-major view and the same memory as a flat slice.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Samples<'a> {
+    pub(crate) x: ArrayView2<'a, f64>,
+    pub(crate) xs: &'a [f64],
+    pub(crate) d: usize,
+}
+
+impl<'a> Samples<'a> {
+    /// `None` when `x` is not in standard (row-major, contiguous) layout.
+    pub(crate) fn new(x: ArrayView2<'a, f64>) -> Option<Self> {
+        let d = x.ncols();
+        let xs = x.to_slice()?;
+        Some(Samples { x, xs, d })
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// Rows `a..b` as a view.
+    pub(crate) fn rows(&self, a: usize, b: usize) -> ArrayView2<'a, f64> {
+        self.x.slice_axis_move(Axis(0), Slice::from(a..b))
+    }
+
+    #[inline]
+    pub(crate) fn row(&self, r: usize) -> &'a [f64] {
+        &self.xs[r * self.d..(r + 1) * self.d]
+    }
+}
+
+/// One Lloyd pass: assigns every sample to its nearest center (ties to the lowest index),
+/// counts changed labels, and, when `update`, sums the samples per new label.
+///
+/// The inertia returned is that of the new labels with respect to the centers of `p`, so over
+/// Lloyd iterations it never increases.
+pub(crate) fn lloyd_pass(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    p: &Prepared<'_>,
+    labels: &mut [usize],
+    update: bool,
+    layout: Layout,
+) -> PassSums {
+    let (k, d) = (p.k(), data.d);
+    let parts: Vec<PassSums> = labels
+        .par_chunks_mut(layout.block)
+        .enumerate()
+        .map(|(b, lab)| {
+            let start = b * layout.block;
+            let mut acc = PassSums::zeros(k, d, update);
+            let mut scratch = Scratch::new(layout.chunk.min(lab.len()), d, p);
+            for (c, labc) in lab.chunks_mut(layout.chunk).enumerate() {
+                let r0 = start + c * layout.chunk;
+                let dist = scratch.distances(p, data.rows(r0, r0 + labc.len()));
+                for (i, (drow, l)) in dist.rows().into_iter().zip(labc.iter_mut()).enumerate() {
+                    let mut best = 0;
+                    let mut bd = f64::INFINITY;
+                    for (j, &v) in drow.iter().enumerate() {
+                        if v < bd {
+                            bd = v;
+                            best = j;
+                        }
+                    }
+                    if *l != best {
+                        acc.changed += 1;
+                        *l = best;
+                    }
+                    let wi = w.get(r0 + i);
+                    acc.inertia += wi * bd;
+                    if update {
+                        acc.accumulate(best, wi, data.row(r0 + i));
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    PassSums::combine(parts, k, d, update)
+}
+
+/// Weighted inertia of `labels` with respect to `centers`, by direct distances (as
+/// scikit-learn's `_inertia_dense`).
+pub(crate) fn inertia(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    centers: &[f64],
+    labels: &[usize],
+    layout: Layout,
+) -> f64 {
+    let (xs, d) = (data.xs, data.d);
+    let parts: Vec<f64> = labels
+        .par_chunks(layout.block)
+        .enumerate()
+        .map(|(b, lab)| {
+            let start = b * layout.block;
+            let mut acc = 0.0;
+            for (i, &l) in lab.iter().enumerate() {
+                let r = start + i;
+                acc +=
+                    sq_euclidean(&xs[r * d..(r + 1) * d], &centers[l * d..(l + 1) * d]) * w.get(r);
+            }
+            acc
+        })
+        .collect();
+    clusterlab_core::par::ordered_sum(&parts)
+}
+
+/// Labels of every sample (nearest center, ties to the lowest index) without sums.
+pub(crate) fn assign(data: Samples<'_>, centers: ArrayView2<'_, f64>) -> Vec<usize> {
+    let mut labels = vec![usize::MAX; data.n()];
+    let p = Prepared::new(centers);
+    let layout = Layout::new(data.n(), data.d);
+    lloyd_pass(data, Weights::Unit, &p, &mut labels, false, layout);
+    labels
+}
+
+/// Squared distances of every sample to every center, `n x k` (for `transform`).
+pub(crate) fn all_sq_distances(data: Samples<'_>, centers: ArrayView2<'_, f64>) -> Array2<f64> {
+    let (n, d) = (data.n(), data.d);
+    let k = centers.nrows();
+    let p = Prepared::new(centers);
+    let layout = Layout::new(n, d);
+    let mut out = Array2::zeros((n, k));
+    if let Some(flat) = out.as_slice_mut() {
+        flat.par_chunks_mut(layout.chunk * k)
+            .enumerate()
+            .for_each(|(c, o)| {
+                let r0 = c * layout.chunk;
+                let rows = o.len() / k.max(1);
+                let mut scratch = Scratch::new(rows, d, &p);
+                let dist = scratch.distances(&p, data.rows(r0, r0 + rows));
+                for (dst, src) in o.iter_mut().zip(dist.iter()) {
+                    *dst = *src;
+                }
+            });
+    }
+    out
+}
+
+/// The empty clusters' relocation, averaging and center shift of scikit-learn
+/// (`_relocate_empty_clusters_dense`, `_average_centers`, `_center_shift`), in its order.
+///
+/// On entry `sums` holds the weighted sums of the samples per label; on exit it holds the new
+/// centers. `shift` receives each center's (non-squared) displacement.
+pub(crate) fn m_step(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    old: &[f64],
+    sums: &mut [f64],
+    weights: &mut [f64],
+    labels: &[usize],
+    shift: &mut [f64],
+    layout: Layout,
+) {
+    let d = data.d;
+    let k = weights.len();
+    relocate_empty(data, w, old, sums, weights, labels, layout);
+    // scikit-learn's _average_centers: an empty center copies the heaviest center's row as it
+    // is at that moment (already averaged if it comes earlier, still a sum if later).
+    let mut argmax = 0;
+    for (j, &v) in weights.iter().enumerate() {
+        if v > weights[argmax] {
+            argmax = j;
+        }
+    }
+    for j in 0..k {
+        if weights[j] > 0.0 {
+            let alpha = 1.0 / weights[j];
+            for v in &mut sums[j * d..(j + 1) * d] {
+                *v *= alpha;
+            }
+        } else {
+            for f in 0..d {
+                sums[j * d + f] = sums[argmax * d + f];
+            }
+        }
+    }
+    for j in 0..k {
+        shift[j] = sq_euclidean(&sums[j * d..(j + 1) * d], &old[j * d..(j + 1) * d]).sqrt();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn relocate_empty(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    old: &[f64],
+    sums: &mut [f64],
+    weights: &mut [f64],
+    labels: &[usize],
+    layout: Layout,
+) {
+    let (xs, d) = (data.xs, data.d);
+    let empty: Vec<usize> = (0..weights.len()).filter(|&j| weights[j] == 0.0).collect();
+    if empty.is_empty() {
+        return;
+    }
+    let mut dist = vec![0.0; labels.len()];
+    dist.par_chunks_mut(layout.block)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let start = b * layout.block;
+            for (i, o) in out.iter_mut().enumerate() {
+                let r = start + i;
+                let l = labels[r];
+                *o = sq_euclidean(&xs[r * d..(r + 1) * d], &old[l * d..(l + 1) * d]);
+            }
+        });
+    if dist.iter().all(|&v| v == 0.0) {
+        return;
+    }
+    // The farthest samples first; equal distances in index order, so the choice is
+    // reproducible (scikit-learn's argpartition leaves their order unspecified).
+    let mut order: Vec<usize> = (0..dist.len()).collect();
+    let m = empty.len().min(order.len());
+    let cmp = |a: &usize, b: &usize| dist[*b].total_cmp(&dist[*a]).then(a.cmp(b));
+    if m < order.len() {
+        order.select_nth_unstable_by(m, cmp);
+    }
+    order.truncate(m);
+    order.sort_by(cmp);
+    for (&new_id, &far) in empty.iter().zip(&order) {
+        let wf = w.get(far);
+        let old_id = labels[far];
+        let x = &xs[far * d..(far + 1) * d];
+        for f in 0..d {
+            sums[old_id * d + f] -= x[f] * wf;
+            sums[new_id * d + f] = x[f] * wf;
+        }
+        weights[new_id] = wf;
+        weights[old_id] -= wf;
+    }
+}
+
+/// Elkan's bounds, one pass: initial assignment with scikit-learn's `init_bounds_dense`.
+///
+/// `lower` holds `n x k` lower bounds as `f32` rounded down (so they stay valid bounds while
+/// using half the memory); `upper` the upper bound of each sample's distance to its center.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn elkan_init(
+    data: Samples<'_>,
+    centers: &[f64],
+    half: &[f64],
+    labels: &mut [usize],
+    upper: &mut [f64],
+    lower: &mut [f32],
+    layout: Layout,
+) {
+    let (xs, d) = (data.xs, data.d);
+    let k = half.len().isqrt();
+    labels
+        .par_chunks_mut(layout.block)
+        .zip(upper.par_chunks_mut(layout.block))
+        .zip(lower.par_chunks_mut(layout.block * k))
+        .enumerate()
+        .for_each(|(b, ((lab, up), low))| {
+            let start = b * layout.block;
+            for (i, (l, u)) in lab.iter_mut().zip(up.iter_mut()).enumerate() {
+                let x = &xs[(start + i) * d..(start + i + 1) * d];
+                let lb = &mut low[i * k..(i + 1) * k];
+                lb.fill(0.0);
+                let mut best = 0;
+                let mut min = dist(x, &centers[..d]);
+                lb[0] = down(min);
+                for j in 1..k {
+                    if min > half[best * k + j] {
+                        let dj = dist(x, &centers[j * d..(j + 1) * d]);
+                        lb[j] = down(dj);
+                        if dj < min {
+                            min = dj;
+                            best = j;
+                        }
+                    }
+                }
+                *l = best;
+                *u = min;
+            }
+        });
+}
+
+#[inline]
+fn dist(a: &[f64], b: &[f64]) -> f64 {
+    sq_euclidean(a, b).sqrt()
+}
+
+/// `v` as an `f32` no larger than `v`, so a stored lower bound stays a lower bound.
+#[inline]
+fn down(v: f64) -> f32 {
+    let f = v as f32;
+    if f as f64 > v { f.next_down() } else { f }
+}
+
+/// Elkan's state carried between passes.
+#[derive(Debug)]
+pub(crate) struct ElkanBounds<'a> {
+    pub(crate) labels: &'a mut [usize],
+    pub(crate) upper: &'a mut [f64],
+    pub(crate) lower: &'a mut [f32],
+}
+
+/// One Elkan pass (scikit-learn's `elkan_iter_chunked_dense`, conditions kept as they are).
+///
+/// `pending` is the center shift of the previous M-step, which scikit-learn applies to the
+/// bounds in a separate sequential loop; applying it here, sample by sample, just before the
+/// sample's bounds are read, gives the same bounds without another pass over memory.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn elkan_pass(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    centers: &[f64],
+    half: &[f64],
+    next: &[f64],
+    pending: Option<&[f64]>,
+    st: &mut ElkanBounds<'_>,
+    update: bool,
+    layout: Layout,
+) -> PassSums {
+    let (xs, d) = (data.xs, data.d);
+    let k = next.len();
+    let parts: Vec<PassSums> = st
+        .labels
+        .par_chunks_mut(layout.block)
+        .zip(st.upper.par_chunks_mut(layout.block))
+        .zip(st.lower.par_chunks_mut(layout.block * k))
+        .enumerate()
+        .map(|(b, ((lab, up), low))| {
+            let start = b * layout.block;
+            let mut acc = PassSums::zeros(k, d, update);
+            for (i, (l, u)) in lab.iter_mut().zip(up.iter_mut()).enumerate() {
+                let r = start + i;
+                let x = &xs[r * d..(r + 1) * d];
+                let lb = &mut low[i * k..(i + 1) * k];
+                let mut label = *l;
+                let mut ub = *u;
+                if let Some(sh) = pending {
+                    ub += sh[label];
+                    for (v, s) in lb.iter_mut().zip(sh) {
+                        let nv = f64::from(*v) - s;
+                        *v = if nv < 0.0 { 0.0 } else { down(nv) };
+                    }
+                }
+                let before = label;
+                if !(next[label] >= ub) {
+                    let mut tight = false;
+                    for j in 0..k {
+                        if j != label && ub > f64::from(lb[j]) && ub > half[label * k + j] {
+                            if !tight {
+                                ub = dist(x, &centers[label * d..(label + 1) * d]);
+                                lb[label] = down(ub);
+                                tight = true;
+                            }
+                            if ub > f64::from(lb[j]) || ub > half[label * k + j] {
+                                let dj = dist(x, &centers[j * d..(j + 1) * d]);
+                                lb[j] = down(dj);
+                                if dj < ub {
+                                    label = j;
+                                    ub = dj;
+                                }
+                            }
+                        }
+                    }
+                }
+                *l = label;
+                *u = ub;
+                if label != before {
+                    acc.changed += 1;
+                }
+                if update {
+                    acc.accumulate(label, w.get(r), x);
+                }
+            }
+            acc
+        })
+        .collect();
+    PassSums::combine(parts, k, d, update)
+}
+
+/// Half the distance between every pair of centers (`k x k`), and for each center half the
+/// distance to its nearest other center (infinite when `k == 1`).
+pub(crate) fn center_half_distances(centers: &[f64], k: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut half = vec![0.0; k * k];
+    for a in 0..k {
+        for b in 0..k {
+            if a != b {
+                half[a * k + b] =
+                    dist(&centers[a * d..(a + 1) * d], &centers[b * d..(b + 1) * d]) / 2.0;
+            }
+        }
+    }
+    let next = (0..k)
+        .map(|a| {
+            (0..k)
+                .filter(|&b| b != a)
+                .map(|b| half[a * k + b])
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    (half, next)
+}
+
+/// Mean of the per-feature variances (scikit-learn's `_tolerance` scale), two-pass per feature
+/// with ordered partial sums.
+pub(crate) fn mean_variance(data: Samples<'_>, layout: Layout) -> f64 {
+    let (xs, d, n) = (data.xs, data.d, data.n());
+    let sums = |f: &(dyn Fn(&[f64], &mut [f64]) + Sync)| -> Vec<f64> {
+        let parts: Vec<Vec<f64>> = xs
+            .par_chunks(layout.block * d)
+            .map(|blk| {
+                let mut acc = vec![0.0; d];
+                for row in blk.chunks_exact(d) {
+                    f(row, &mut acc);
+                }
+                acc
+            })
+            .collect();
+        let mut total = vec![0.0; d];
+        for p in &parts {
+            for (t, v) in total.iter_mut().zip(p) {
+                *t += v;
+            }
+        }
+        total
+    };
+    let mean: Vec<f64> = sums(&|row, acc| {
+        for (a, v) in acc.iter_mut().zip(row) {
+            *a += v;
+        }
+    })
+    .into_iter()
+    .map(|s| s / n as f64)
+    .collect();
+    let var = sums(&|row, acc| {
+        for ((a, v), m) in acc.iter_mut().zip(row).zip(&mean) {
+            *a += (v - m) * (v - m);
+        }
+    });
+    var.iter().map(|v| v / n as f64).sum::<f64>() / d as f64
+}
