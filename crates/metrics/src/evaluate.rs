@@ -1,0 +1,389 @@
+//! Every metric of one clustering at once: what `fit` prints and the runner writes.
+
+use clusterlab_core::{
+    Error, Result,
+    validate::{check_labels_len, check_samples},
+};
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    external::{
+        adjusted_mutual_info_score, adjusted_rand_score, homogeneity_completeness_v_measure,
+        normalized_mutual_info_score,
+    },
+    internal::{SilhouetteSample, calinski_harabasz_score, davies_bouldin_score, silhouette_score},
+    labels::Encoded,
+};
+
+/// Above this many samples, the default silhouette is computed on a seeded sample of this size.
+pub const DEFAULT_SILHOUETTE_EXACT_LIMIT: usize = 10_000;
+
+/// How [`evaluate`] computes the silhouette.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvaluateOptions {
+    /// Compute the silhouette on a seeded random sample of this many samples; `None` for the
+    /// exact value on all samples. A size at least the number of samples is exact too.
+    pub silhouette_sample_size: Option<usize>,
+    /// Seed of the silhouette's sample.
+    pub seed: u64,
+}
+
+impl EvaluateOptions {
+    /// The `fit` command's default: exact up to [`DEFAULT_SILHOUETTE_EXACT_LIMIT`] samples, a
+    /// seeded sample of that size above.
+    ///
+    /// ```
+    /// use clusterlab_metrics::EvaluateOptions;
+    /// assert_eq!(EvaluateOptions::default_for(10_000, 0).silhouette_sample_size, None);
+    /// assert_eq!(EvaluateOptions::default_for(10_001, 0).silhouette_sample_size, Some(10_000));
+    /// ```
+    pub fn default_for(n_samples: usize, seed: u64) -> Self {
+        EvaluateOptions {
+            silhouette_sample_size: (n_samples > DEFAULT_SILHOUETTE_EXACT_LIMIT)
+                .then_some(DEFAULT_SILHOUETTE_EXACT_LIMIT),
+            seed,
+        }
+    }
+
+    /// Exact silhouette, whatever the size.
+    pub fn exact() -> Self {
+        EvaluateOptions {
+            silhouette_sample_size: None,
+            seed: 0,
+        }
+    }
+}
+
+/// One metric, as named in grid files (`[experiment] metrics = [...]`), CSV columns and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Mean silhouette coefficient (higher is better).
+    Silhouette,
+    /// Calinski-Harabasz index (higher is better).
+    CalinskiHarabasz,
+    /// Davies-Bouldin index (lower is better).
+    DaviesBouldin,
+    /// Adjusted Rand index against the ground truth.
+    Ari,
+    /// Normalized mutual information against the ground truth.
+    Nmi,
+    /// Adjusted mutual information against the ground truth.
+    Ami,
+    /// Homogeneity against the ground truth.
+    Homogeneity,
+    /// Completeness against the ground truth.
+    Completeness,
+    /// V-measure against the ground truth.
+    VMeasure,
+}
+
+impl Metric {
+    /// Every metric, internal ones first.
+    pub const ALL: [Metric; 9] = [
+        Metric::Silhouette,
+        Metric::CalinskiHarabasz,
+        Metric::DaviesBouldin,
+        Metric::Ari,
+        Metric::Nmi,
+        Metric::Ami,
+        Metric::Homogeneity,
+        Metric::Completeness,
+        Metric::VMeasure,
+    ];
+
+    /// The default set of a grid: the internal metrics, and ARI and NMI when the data has labels.
+    ///
+    /// ```
+    /// use clusterlab_metrics::Metric;
+    /// assert_eq!(Metric::defaults(false).len(), 3);
+    /// assert!(Metric::defaults(true).contains(&Metric::Ari));
+    /// ```
+    pub fn defaults(has_truth: bool) -> Vec<Metric> {
+        let mut v = vec![
+            Metric::Silhouette,
+            Metric::CalinskiHarabasz,
+            Metric::DaviesBouldin,
+        ];
+        if has_truth {
+            v.extend([Metric::Ari, Metric::Nmi]);
+        }
+        v
+    }
+
+    /// The name used in grid files, CSV columns and JSON keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Silhouette => "silhouette",
+            Metric::CalinskiHarabasz => "calinski_harabasz",
+            Metric::DaviesBouldin => "davies_bouldin",
+            Metric::Ari => "ari",
+            Metric::Nmi => "nmi",
+            Metric::Ami => "ami",
+            Metric::Homogeneity => "homogeneity",
+            Metric::Completeness => "completeness",
+            Metric::VMeasure => "v_measure",
+        }
+    }
+
+    /// Whether the metric compares with ground-truth labels.
+    pub fn needs_truth(self) -> bool {
+        !matches!(
+            self,
+            Metric::Silhouette | Metric::CalinskiHarabasz | Metric::DaviesBouldin
+        )
+    }
+
+    /// Whether larger values are better (all but Davies-Bouldin).
+    pub fn higher_is_better(self) -> bool {
+        self != Metric::DaviesBouldin
+    }
+
+    /// This metric's value in a report (`None` if it was not computed or is undefined).
+    pub fn value(self, report: &MetricsReport) -> Option<f64> {
+        match self {
+            Metric::Silhouette => report.silhouette,
+            Metric::CalinskiHarabasz => report.calinski_harabasz,
+            Metric::DaviesBouldin => report.davies_bouldin,
+            Metric::Ari => report.ari,
+            Metric::Nmi => report.nmi,
+            Metric::Ami => report.ami,
+            Metric::Homogeneity => report.homogeneity,
+            Metric::Completeness => report.completeness,
+            Metric::VMeasure => report.v_measure,
+        }
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = Error;
+
+    /// Parses a metric's [`name`](Metric::name).
+    fn from_str(s: &str) -> Result<Self> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+                Error::invalid("metrics", s, format!("must be one of {}", names.join(", ")))
+            })
+    }
+}
+
+/// The metrics of one clustering. Undefined or not computed values are `None` (`null` in JSON;
+/// the external ones are left out of JSON when there was no ground truth).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct MetricsReport {
+    /// Mean silhouette; `None` with fewer than 2 or more than `n - 1` clusters.
+    pub silhouette: Option<f64>,
+    /// Number of samples the silhouette was computed on; `None` when exact (all samples).
+    pub silhouette_sample_size: Option<usize>,
+    /// Calinski-Harabasz index; `None` with fewer than 2 or more than `n - 1` clusters.
+    pub calinski_harabasz: Option<f64>,
+    /// Davies-Bouldin index; `None` with fewer than 2 or more than `n - 1` clusters.
+    pub davies_bouldin: Option<f64>,
+    /// Adjusted Rand index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ari: Option<f64>,
+    /// Normalized mutual information (arithmetic mean).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nmi: Option<f64>,
+    /// Adjusted mutual information (arithmetic mean).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ami: Option<f64>,
+    /// Homogeneity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homogeneity: Option<f64>,
+    /// Completeness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completeness: Option<f64>,
+    /// V-measure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub v_measure: Option<f64>,
+}
+
+/// Every metric of `labels` on `x` (and against `truth` when given). See [`evaluate_metrics`].
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_core::ndarray::array;
+/// use clusterlab_metrics::{EvaluateOptions, evaluate};
+///
+/// let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+/// let r = evaluate(x.view(), &[0, 0, 1, 1], Some(&[1, 1, 0, 0]), &EvaluateOptions::exact())?;
+/// assert!(r.silhouette.unwrap() > 0.8);
+/// assert_eq!(r.ari, Some(1.0));
+/// assert_eq!(r.silhouette_sample_size, None);
+///
+/// // One cluster: the internal metrics are undefined, the external ones are not.
+/// let r = evaluate(x.view(), &[0, 0, 0, 0], Some(&[1, 1, 0, 0]), &EvaluateOptions::exact())?;
+/// assert_eq!(r.silhouette, None);
+/// assert_eq!(r.ari, Some(0.0));
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn evaluate(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    truth: Option<&[usize]>,
+    opts: &EvaluateOptions,
+) -> Result<MetricsReport> {
+    evaluate_metrics(x, labels, truth, opts, &Metric::ALL)
+}
+
+/// The metrics of `which` (others stay `None`): the silhouette is the costly one, so a grid
+/// that does not ask for it does not pay for it. External metrics need `truth`.
+///
+/// A metric undefined for this partition (the internal ones with one cluster, or one sample
+/// per cluster) is `None`, never NaN.
+///
+/// # Errors
+///
+/// Empty or non-finite data, labels (or truth) not one per sample, or a silhouette sample size
+/// of 0.
+pub fn evaluate_metrics(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    truth: Option<&[usize]>,
+    opts: &EvaluateOptions,
+    which: &[Metric],
+) -> Result<MetricsReport> {
+    check_samples(x)?;
+    let n = x.nrows();
+    check_labels_len(labels, n)?;
+    if let Some(t) = truth
+        && t.len() != n
+    {
+        return Err(Error::ShapeMismatch {
+            what: "ground-truth labels".into(),
+            expected: format!("{n} labels"),
+            found: format!("{} labels", t.len()),
+        });
+    }
+    if opts.silhouette_sample_size == Some(0) {
+        return Err(Error::invalid(
+            "silhouette_sample_size",
+            0,
+            "must be at least 1 (or `all` for the exact value)",
+        ));
+    }
+    let wants = |m: Metric| which.contains(&m);
+    let k = Encoded::new(labels).n_labels();
+    let internal_defined = 2 <= k && k < n;
+    let mut r = MetricsReport::default();
+    if internal_defined {
+        if wants(Metric::Silhouette) {
+            let sample =
+                opts.silhouette_sample_size
+                    .filter(|&s| s < n)
+                    .map(|size| SilhouetteSample {
+                        size,
+                        seed: opts.seed,
+                    });
+            // A sample can miss every cluster but one; the value is then undefined, not an
+            // error of the call.
+            r.silhouette = silhouette_score(x, labels, sample).ok();
+            r.silhouette_sample_size = sample.map(|s| s.size);
+        }
+        if wants(Metric::CalinskiHarabasz) {
+            r.calinski_harabasz = Some(calinski_harabasz_score(x, labels)?);
+        }
+        if wants(Metric::DaviesBouldin) {
+            r.davies_bouldin = Some(davies_bouldin_score(x, labels)?);
+        }
+    }
+    if let Some(t) = truth {
+        if wants(Metric::Ari) {
+            r.ari = Some(adjusted_rand_score(t, labels)?);
+        }
+        if wants(Metric::Nmi) {
+            r.nmi = Some(normalized_mutual_info_score(t, labels)?);
+        }
+        if wants(Metric::Ami) {
+            r.ami = Some(adjusted_mutual_info_score(t, labels)?);
+        }
+        if wants(Metric::Homogeneity) || wants(Metric::Completeness) || wants(Metric::VMeasure) {
+            let (h, c, v) = homogeneity_completeness_v_measure(t, labels)?;
+            r.homogeneity = wants(Metric::Homogeneity).then_some(h);
+            r.completeness = wants(Metric::Completeness).then_some(c);
+            r.v_measure = wants(Metric::VMeasure).then_some(v);
+        }
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn metric_names_round_trip() {
+        for m in Metric::ALL {
+            assert_eq!(m.name().parse::<Metric>().unwrap(), m);
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.name()));
+        }
+        assert!("silhuette".parse::<Metric>().is_err());
+    }
+
+    #[test]
+    fn each_point_its_own_cluster_gives_none_not_nan() {
+        let x = array![[0.0], [1.0], [2.0]];
+        let r = evaluate(
+            x.view(),
+            &[0, 1, 2],
+            Some(&[0, 0, 1]),
+            &EvaluateOptions::exact(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.silhouette, r.calinski_harabasz, r.davies_bouldin),
+            (None, None, None)
+        );
+        assert!(r.ari.is_some_and(f64::is_finite));
+        assert!(r.ami.is_some_and(f64::is_finite));
+    }
+
+    #[test]
+    fn json_leaves_out_external_metrics_without_truth() {
+        let x = array![[0.0], [1.0], [5.0], [6.0]];
+        let r = evaluate(x.view(), &[0, 0, 1, 1], None, &EvaluateOptions::exact()).unwrap();
+        let json = serde_json::to_value(r).unwrap();
+        assert!(json.get("ari").is_none());
+        assert!(json.get("silhouette").is_some_and(|v| v.is_f64()));
+        assert!(
+            json.get("silhouette_sample_size")
+                .is_some_and(|v| v.is_null())
+        );
+    }
+
+    #[test]
+    fn sampled_silhouette_says_its_size() {
+        let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| {
+            (i % 2) as f64 * 10.0 + i as f64 * 0.01
+        });
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let opts = EvaluateOptions {
+            silhouette_sample_size: Some(20),
+            seed: 1,
+        };
+        let r = evaluate(x.view(), &labels, None, &opts).unwrap();
+        assert_eq!(r.silhouette_sample_size, Some(20));
+        assert!(r.silhouette.is_some());
+        let only_ch =
+            evaluate_metrics(x.view(), &labels, None, &opts, &[Metric::CalinskiHarabasz]).unwrap();
+        assert_eq!(
+            (only_ch.silhouette, only_ch.silhouette_sample_size),
+            (None, None)
+        );
+        assert!(only_ch.calinski_harabasz.is_some());
+    }
+}

@@ -1,0 +1,310 @@
+//! External metrics: how well a partition recovers known classes.
+//!
+//! Each follows scikit-learn 1.5 formula for formula, special cases included, so that values
+//! agree to rounding: one class against one cluster is a perfect match (1.0), a partition with a
+//! single cluster carries no information (mutual information 0), and the adjusted mutual
+//! information's expected term is computed in log space from log-factorials (see
+//! [`crate::special`]). Labels are arbitrary `usize` values; only which samples share a label
+//! matters.
+//!
+//! # Errors
+//!
+//! Every function returns an error when the two labelings differ in length or are empty.
+
+use clusterlab_core::Result;
+
+use crate::labels::{Contingency, check_pair};
+
+/// Adjusted Rand index (scikit-learn's `adjusted_rand_score`): pair-counting agreement,
+/// corrected for chance. 1.0 for identical partitions (up to renaming), about 0 for random ones,
+/// and possibly negative.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_metrics::adjusted_rand_score;
+/// assert_eq!(adjusted_rand_score(&[0, 0, 1, 1], &[5, 5, 2, 2])?, 1.0);
+/// assert_eq!(adjusted_rand_score(&[0, 0, 1, 1], &[0, 1, 0, 1])?, -0.5);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn adjusted_rand_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    check_pair(labels_true, labels_pred)?;
+    let c = Contingency::new(labels_true, labels_pred);
+    // Pair counts grow as n^2 and their products as n^4: i128 holds them exactly, as Python's
+    // integers do in scikit-learn.
+    let n = c.n as i128;
+    let sum_squares: i128 = c
+        .cells
+        .iter()
+        .map(|&(_, _, v)| (v as i128) * (v as i128))
+        .sum();
+    let col_sq: i128 = c.cols.iter().map(|&v| (v as i128) * (v as i128)).sum();
+    let row_sq: i128 = c.rows.iter().map(|&v| (v as i128) * (v as i128)).sum();
+    let tp = sum_squares - n;
+    let fp = col_sq - sum_squares;
+    let fn_ = row_sq - sum_squares;
+    let tn = n * n - fp - fn_ - sum_squares;
+    if fn_ == 0 && fp == 0 {
+        return Ok(1.0);
+    }
+    let num = 2.0 * ((tp * tn - fn_ * fp) as f64);
+    let den = ((tp + fn_) * (fn_ + tn) + (tp + fp) * (fp + tn)) as f64;
+    Ok(num / den)
+}
+
+/// Entropy (natural logarithm) of a partition given its class sizes, as scikit-learn's
+/// `entropy`: 0 for a single class.
+fn entropy(counts: &[usize]) -> f64 {
+    if counts.len() == 1 {
+        return 0.0;
+    }
+    let pi_sum: f64 = counts.iter().map(|&c| c as f64).sum();
+    let ln_sum = pi_sum.ln();
+    -counts
+        .iter()
+        .map(|&c| {
+            let p = c as f64;
+            (p / pi_sum) * (p.ln() - ln_sum)
+        })
+        .sum::<f64>()
+}
+
+/// Mutual information (natural logarithm) from a contingency table, as scikit-learn's
+/// `mutual_info_score`, term for term.
+fn mutual_info(c: &Contingency) -> f64 {
+    if c.rows.len() == 1 || c.cols.len() == 1 {
+        return 0.0;
+    }
+    let total = c.n as f64;
+    let ln_total = total.ln();
+    let ln_pi = (c.rows.iter().sum::<usize>() as f64).ln();
+    let ln_pj = (c.cols.iter().sum::<usize>() as f64).ln();
+    let mi: f64 = c
+        .cells
+        .iter()
+        .map(|&(i, j, v)| {
+            let v = v as f64;
+            let nm = v / total;
+            let outer = (c.rows[i] as u128 * c.cols[j] as u128) as f64;
+            let log_outer = -outer.ln() + ln_pi + ln_pj;
+            let term = nm * (v.ln() - ln_total) + nm * log_outer;
+            if term.abs() < f64::EPSILON { 0.0 } else { term }
+        })
+        .sum();
+    mi.max(0.0)
+}
+
+/// Expected mutual information of two random partitions with the table's margins (the
+/// hypergeometric model of Vinh, Epps and Bailey, 2010), as scikit-learn's
+/// `expected_mutual_information`.
+fn expected_mutual_info(c: &Contingency) -> f64 {
+    let (a, b) = (&c.rows, &c.cols);
+    if a.len() == 1 || b.len() == 1 {
+        return 0.0;
+    }
+    let n = c.n;
+    let nf = n as f64;
+    let lf = crate::special::ln_factorial_table(n);
+    let ln_n = nf.ln();
+    let gln_n = lf[n];
+    let mut emi = 0.0;
+    for &ai in a {
+        let ln_a = (ai as f64).ln();
+        for &bj in b {
+            let ln_b = (bj as f64).ln();
+            let start = (ai + bj).saturating_sub(n).max(1);
+            let end = ai.min(bj);
+            let head = lf[ai] + lf[bj] + lf[n - ai] + lf[n - bj] - gln_n;
+            for nij in start..=end {
+                let nijf = nij as f64;
+                let term1 = nijf / nf;
+                let term2 = (ln_n + nijf.ln()) - ln_a - ln_b;
+                let gln = head - lf[nij] - lf[ai - nij] - lf[bj - nij] - lf[n + nij - ai - bj];
+                emi += term1 * term2 * gln.exp();
+            }
+        }
+    }
+    emi
+}
+
+/// Whether both labelings have the same single class, or are empty: scikit-learn's "perfect
+/// match" special case of NMI and AMI.
+fn trivially_equal(c: &Contingency) -> bool {
+    c.rows.len() == c.cols.len() && c.rows.len() <= 1
+}
+
+/// Normalized mutual information with the arithmetic mean of the entropies as normaliser
+/// (scikit-learn's `normalized_mutual_info_score` default). In `[0, 1]`; 1.0 for identical
+/// partitions.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_metrics::normalized_mutual_info_score;
+/// assert_eq!(normalized_mutual_info_score(&[0, 0, 1, 1], &[1, 1, 0, 0])?, 1.0);
+/// // A single predicted cluster tells nothing about two classes.
+/// assert_eq!(normalized_mutual_info_score(&[0, 0, 1, 1], &[0, 0, 0, 0])?, 0.0);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn normalized_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    check_pair(labels_true, labels_pred)?;
+    let c = Contingency::new(labels_true, labels_pred);
+    if trivially_equal(&c) {
+        return Ok(1.0);
+    }
+    let mi = mutual_info(&c);
+    if mi == 0.0 {
+        return Ok(0.0);
+    }
+    let normalizer = (entropy(&c.rows) + entropy(&c.cols)) / 2.0;
+    Ok(mi / normalizer)
+}
+
+/// Adjusted mutual information with the arithmetic mean as normaliser (scikit-learn's
+/// `adjusted_mutual_info_score` default): mutual information corrected for chance, 1.0 for
+/// identical partitions, about 0 for independent ones.
+///
+/// Time grows with `sum over classes i and clusters j of min(a_i, b_j)`, at most
+/// `n * min(classes, clusters)`.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_metrics::adjusted_mutual_info_score;
+/// assert!((adjusted_mutual_info_score(&[0, 0, 1, 1], &[3, 3, 8, 8])? - 1.0).abs() < 1e-12);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn adjusted_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    check_pair(labels_true, labels_pred)?;
+    let c = Contingency::new(labels_true, labels_pred);
+    if trivially_equal(&c) {
+        return Ok(1.0);
+    }
+    let mi = mutual_info(&c);
+    let emi = expected_mutual_info(&c);
+    let normalizer = (entropy(&c.rows) + entropy(&c.cols)) / 2.0;
+    let mut denominator = normalizer - emi;
+    // The expectation can exceed the normaliser by rounding; keep the sign but never divide by
+    // (nearly) zero, as scikit-learn does.
+    denominator = if denominator < 0.0 {
+        denominator.min(-f64::EPSILON)
+    } else {
+        denominator.max(f64::EPSILON)
+    };
+    Ok((mi - emi) / denominator)
+}
+
+/// Homogeneity, completeness and V-measure (`beta = 1`) at once, as scikit-learn's
+/// `homogeneity_completeness_v_measure`.
+///
+/// Homogeneity is 1 when each cluster holds one class only, completeness when each class lies
+/// in one cluster; the V-measure is their harmonic mean.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_metrics::homogeneity_completeness_v_measure;
+/// // Splitting a class keeps every cluster pure: homogeneous but not complete.
+/// let (h, c, v) = homogeneity_completeness_v_measure(&[0, 0, 1, 1], &[0, 1, 2, 2])?;
+/// assert!((h - 1.0).abs() < 1e-15);
+/// assert!(c < 1.0 && v < 1.0);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn homogeneity_completeness_v_measure(
+    labels_true: &[usize],
+    labels_pred: &[usize],
+) -> Result<(f64, f64, f64)> {
+    check_pair(labels_true, labels_pred)?;
+    let c = Contingency::new(labels_true, labels_pred);
+    let entropy_c = entropy(&c.rows);
+    let entropy_k = entropy(&c.cols);
+    let mi = mutual_info(&c);
+    let h = if entropy_c != 0.0 {
+        mi / entropy_c
+    } else {
+        1.0
+    };
+    let comp = if entropy_k != 0.0 {
+        mi / entropy_k
+    } else {
+        1.0
+    };
+    let v = if h + comp == 0.0 {
+        0.0
+    } else {
+        2.0 * h * comp / (h + comp)
+    };
+    Ok((h, comp, v))
+}
+
+/// Homogeneity alone (see [`homogeneity_completeness_v_measure`]).
+///
+/// ```
+/// use clusterlab_metrics::homogeneity_score;
+/// assert!((homogeneity_score(&[0, 0, 1, 1], &[0, 1, 2, 3])? - 1.0).abs() < 1e-15);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn homogeneity_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    Ok(homogeneity_completeness_v_measure(labels_true, labels_pred)?.0)
+}
+
+/// Completeness alone (see [`homogeneity_completeness_v_measure`]).
+///
+/// ```
+/// use clusterlab_metrics::completeness_score;
+/// assert!((completeness_score(&[0, 1, 2, 3], &[0, 0, 1, 1])? - 1.0).abs() < 1e-15);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn completeness_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    Ok(homogeneity_completeness_v_measure(labels_true, labels_pred)?.1)
+}
+
+/// V-measure alone (see [`homogeneity_completeness_v_measure`]); equal to the NMI with the
+/// arithmetic mean.
+///
+/// ```
+/// use clusterlab_metrics::v_measure_score;
+/// assert_eq!(v_measure_score(&[0, 0, 1, 1], &[1, 1, 0, 0])?, 1.0);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn v_measure_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
+    Ok(homogeneity_completeness_v_measure(labels_true, labels_pred)?.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatched_lengths_are_an_error() {
+        assert!(adjusted_rand_score(&[0, 1], &[0]).is_err());
+        assert!(normalized_mutual_info_score(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn one_cluster_against_one_class_is_a_perfect_match() {
+        let a = [4, 4, 4];
+        assert_eq!(adjusted_rand_score(&a, &[1, 1, 1]).unwrap(), 1.0);
+        assert_eq!(normalized_mutual_info_score(&a, &[1, 1, 1]).unwrap(), 1.0);
+        assert_eq!(adjusted_mutual_info_score(&a, &[1, 1, 1]).unwrap(), 1.0);
+        assert_eq!(
+            homogeneity_completeness_v_measure(&a, &[1, 1, 1]).unwrap(),
+            (1.0, 1.0, 1.0)
+        );
+    }
+
+    #[test]
+    fn expected_mutual_info_of_a_tiny_table_by_enumeration() {
+        // Truth {0,0,1}, prediction {0,1,1}: enumerate the 3 equally likely assignments of
+        // the prediction's sizes (1, 2) to samples and average their mutual information.
+        let truth = [0usize, 0, 1];
+        let preds = [[0usize, 1, 1], [1, 0, 1], [1, 1, 0]];
+        let mean: f64 = preds
+            .iter()
+            .map(|p| mutual_info(&Contingency::new(&truth, p)))
+            .sum::<f64>()
+            / 3.0;
+        let emi = expected_mutual_info(&Contingency::new(&truth, &preds[0]));
+        assert!((emi - mean).abs() < 1e-14, "{emi} vs {mean}");
+    }
+}

@@ -1,0 +1,585 @@
+//! Internal metrics: how good a partition looks from the data alone.
+//!
+//! Silhouette, Calinski-Harabasz and Davies-Bouldin, as scikit-learn 1.5 defines them,
+//! including its degenerate cases: all three need `2 <= n_labels <= n_samples - 1` and return
+//! an error naming the rule otherwise; a sample alone in its cluster has silhouette 0; a sample
+//! whose mean distances to its own and to the nearest cluster are both 0 (duplicates) also has 0.
+//!
+//! # The silhouette kernel
+//!
+//! The exact silhouette needs every pairwise distance: `O(n^2)` time. It keeps `O(n)` memory
+//! by never building the distance matrix. Samples are first reordered by cluster, so that each
+//! cluster is a contiguous block of rows; a chunk of [`chunk_rows`] rows is then measured
+//! against one cluster's block at a time, a small tile of distances at once (computed by
+//! [`clusterlab_core::distance`], in the matrix-product form when [`prefer_gemm`] says so), and
+//! every tile row's square roots are summed straight into that row's per-cluster total. Chunks
+//! run in parallel; each row is owned by one chunk and its sums run in a fixed order, so the
+//! result has the same bits on any number of threads.
+
+use clusterlab_core::{
+    Result,
+    distance::{prefer_gemm, row_sq_norms, sq_distances_direct_into, sq_distances_gemm_into},
+    par::chunk_rows,
+    validate::{check_labels_len, check_samples},
+};
+use ndarray::{Array2, ArrayView2, Axis, Slice};
+use rand::seq::index::sample as sample_indices;
+use rayon::prelude::*;
+
+use crate::labels::{Encoded, check_number_of_labels};
+
+/// Columns of one distance tile: the samples of one cluster met at once.
+const TILE_COLS: usize = 512;
+/// Rows of one distance tile, within a parallel chunk.
+const TILE_ROWS: usize = 32;
+
+/// A seeded random subset on which to compute the silhouette, as scikit-learn's
+/// `silhouette_score(..., sample_size, random_state)`.
+///
+/// The subset is drawn without replacement from the [`clusterlab_core::seed::rng`] stream of
+/// `seed`; the same seed gives the same subset (but not the subset NumPy would draw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SilhouetteSample {
+    /// Number of samples to draw; at least the number of samples means "all" (exact).
+    pub size: usize,
+    /// Seed of the draw.
+    pub seed: u64,
+}
+
+/// Mean silhouette coefficient of all samples (scikit-learn's `silhouette_score`, Euclidean).
+///
+/// With `sample`, the mean over a seeded random subset of `sample.size` samples, the silhouettes
+/// being computed within that subset (as scikit-learn does). Time is `O(n^2 d)` in the number of
+/// samples used, memory `O(n d)`.
+///
+/// # Errors
+///
+/// Empty or non-finite data, one label per sample missing, `sample.size == 0`, or fewer than
+/// 2 or more than `n - 1` distinct labels (among the drawn samples, with `sample`).
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_core::ndarray::array;
+/// use clusterlab_metrics::silhouette_score;
+///
+/// let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+/// let s = silhouette_score(x.view(), &[0, 0, 1, 1], None)?;
+/// assert!((s - 0.9).abs() < 0.01);
+///
+/// // A single cluster has no silhouette.
+/// assert!(silhouette_score(x.view(), &[3, 3, 3, 3], None).is_err());
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn silhouette_score(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample: Option<SilhouetteSample>,
+) -> Result<f64> {
+    check_samples(x)?;
+    check_labels_len(labels, x.nrows())?;
+    let n = x.nrows();
+    let s = match sample {
+        Some(smp) if smp.size == 0 => {
+            return Err(clusterlab_core::Error::invalid(
+                "silhouette_sample_size",
+                0,
+                "must be at least 1 (or none for the exact value)",
+            ));
+        }
+        Some(smp) if smp.size < n => {
+            let mut idx =
+                sample_indices(&mut clusterlab_core::seed::rng(smp.seed), n, smp.size).into_vec();
+            // Sorted, so that the subset's rows are read in memory order.
+            idx.sort_unstable();
+            let sub = x.select(Axis(0), &idx);
+            let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
+            let enc = Encoded::new(&sub_labels);
+            check_number_of_labels("the silhouette", enc.n_labels(), sub_labels.len())?;
+            silhouette_kernel(sub.view(), &enc)
+        }
+        _ => {
+            let enc = Encoded::new(labels);
+            check_number_of_labels("the silhouette", enc.n_labels(), n)?;
+            silhouette_kernel(x, &enc)
+        }
+    };
+    Ok(accurate_sum(&s) / s.len() as f64)
+}
+
+/// Silhouette coefficient of every sample, in sample order (scikit-learn's
+/// `silhouette_samples`, Euclidean).
+///
+/// For sample `i` with mean distance `a` to the other members of its cluster and `b` to the
+/// members of the nearest other cluster, `s = (b - a) / max(a, b)`; 0 for a sample alone in its
+/// cluster.
+///
+/// # Errors
+///
+/// As [`silhouette_score`] without a subset.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_core::ndarray::array;
+/// use clusterlab_metrics::silhouette_samples;
+///
+/// let x = array![[0.0], [1.0], [5.0]];
+/// let s = silhouette_samples(x.view(), &[0, 0, 1])?;
+/// // Sample 0: a = 1, b = 5. Sample 2 is alone in its cluster.
+/// assert_eq!(s, vec![0.8, 0.75, 0.0]);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Vec<f64>> {
+    check_samples(x)?;
+    check_labels_len(labels, x.nrows())?;
+    let enc = Encoded::new(labels);
+    check_number_of_labels("the silhouette", enc.n_labels(), x.nrows())?;
+    Ok(silhouette_kernel(x, &enc))
+}
+
+/// The samples reordered by cluster, with what the tiles need.
+struct Sorted {
+    /// Samples, cluster by cluster (contiguous, row-major).
+    x: Array2<f64>,
+    /// Squared norms of the rows of `x`, when the product form is used.
+    norms: Option<Vec<f64>>,
+    /// Cluster code of every row of `x`.
+    codes: Vec<usize>,
+    /// Row of `x` where each cluster starts; one more entry holding `n`.
+    starts: Vec<usize>,
+    /// Size of each cluster.
+    counts: Vec<usize>,
+}
+
+/// Silhouettes of validated input, in sample order.
+fn silhouette_kernel(x: ArrayView2<'_, f64>, enc: &Encoded) -> Vec<f64> {
+    let (n, d) = x.dim();
+    let k = enc.n_labels();
+    let mut starts = Vec::with_capacity(k + 1);
+    let mut acc = 0;
+    starts.push(0);
+    for &c in &enc.counts {
+        acc += c;
+        starts.push(acc);
+    }
+    // Stable counting sort: position of every sample in the cluster-by-cluster order.
+    let mut next = starts.clone();
+    let mut order = vec![0usize; n];
+    for (i, &c) in enc.codes.iter().enumerate() {
+        order[next[c]] = i;
+        next[c] += 1;
+    }
+    let xs = x.select(Axis(0), &order);
+    let norms = prefer_gemm(d, TILE_COLS).then(|| row_sq_norms(xs.view()));
+    let codes: Vec<usize> = order.iter().map(|&i| enc.codes[i]).collect();
+    let sorted = Sorted {
+        x: xs,
+        norms,
+        codes,
+        starts,
+        counts: enc.counts.clone(),
+    };
+
+    let rows = chunk_rows(d);
+    let n_chunks = n.div_ceil(rows);
+    let per_chunk: Vec<Vec<f64>> = (0..n_chunks)
+        .into_par_iter()
+        .map(|ci| chunk_silhouettes(&sorted, ci * rows, ((ci + 1) * rows).min(n)))
+        .collect();
+    let mut out = vec![0.0; n];
+    for (p, s) in per_chunk.into_iter().flatten().enumerate() {
+        out[order[p]] = s;
+    }
+    out
+}
+
+/// Silhouettes of the sorted rows `r0..r1`.
+fn chunk_silhouettes(sorted: &Sorted, r0: usize, r1: usize) -> Vec<f64> {
+    let k = sorted.counts.len();
+    let xs = sorted.x.view();
+    let mut sums = vec![0.0f64; (r1 - r0) * k];
+    let mut tile = Array2::<f64>::zeros((TILE_ROWS.min(r1 - r0), TILE_COLS));
+    for rb in (r0..r1).step_by(TILE_ROWS) {
+        let re = (rb + TILE_ROWS).min(r1);
+        let rows = xs.slice_axis(Axis(0), Slice::from(rb..re));
+        for c in 0..k {
+            let (cs, ce) = (sorted.starts[c], sorted.starts[c + 1]);
+            for cb in (cs..ce).step_by(TILE_COLS) {
+                let cend = (cb + TILE_COLS).min(ce);
+                let cols = xs.slice_axis(Axis(0), Slice::from(cb..cend));
+                let mut t = tile.view_mut();
+                t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
+                t.slice_axis_inplace(Axis(1), Slice::from(..cend - cb));
+                match &sorted.norms {
+                    Some(norms) => {
+                        sq_distances_gemm_into(
+                            rows,
+                            &norms[rb..re],
+                            cols,
+                            &norms[cb..cend],
+                            t.view_mut(),
+                        );
+                        // The product form leaves rounding noise where a sample meets itself;
+                        // scikit-learn zeroes that diagonal too.
+                        for i in rb.max(cb)..re.min(cend) {
+                            t[[i - rb, i - cb]] = 0.0;
+                        }
+                    }
+                    None => sq_distances_direct_into(rows, cols, t.view_mut()),
+                }
+                for (r, trow) in t.rows().into_iter().enumerate() {
+                    let v = trow
+                        .to_slice()
+                        .map_or_else(|| trow.iter().map(|d| d.sqrt()).sum(), sum_sqrt);
+                    sums[(rb - r0 + r) * k + c] += v;
+                }
+            }
+        }
+    }
+    (r0..r1)
+        .map(|p| {
+            let own = sorted.codes[p];
+            let row = &sums[(p - r0) * k..(p - r0 + 1) * k];
+            if sorted.counts[own] < 2 {
+                return 0.0;
+            }
+            let a = row[own] / (sorted.counts[own] - 1) as f64;
+            let b = row
+                .iter()
+                .zip(&sorted.counts)
+                .enumerate()
+                .filter(|&(c, _)| c != own)
+                .map(|(_, (&sum, &cnt))| sum / cnt as f64)
+                .fold(f64::INFINITY, f64::min);
+            let m = a.max(b);
+            if m > 0.0 { (b - a) / m } else { 0.0 }
+        })
+        .collect()
+}
+
+/// Sum of square roots in a fixed order (eight interleaved partial sums), so that the loop
+/// vectorises and its rounding never depends on the caller.
+#[inline]
+fn sum_sqrt(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (chunks, rest) = v.as_chunks::<8>();
+    for c in chunks {
+        for l in 0..8 {
+            acc[l] += c[l].sqrt();
+        }
+    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for r in rest {
+        s += r.sqrt();
+    }
+    s
+}
+
+/// Neumaier's compensated sum, first to last: the mean of many silhouettes without the drift
+/// of a plain running sum.
+pub(crate) fn accurate_sum(v: &[f64]) -> f64 {
+    let (mut s, mut comp) = (0.0f64, 0.0f64);
+    for &x in v {
+        let t = s + x;
+        comp += if s.abs() >= x.abs() {
+            (s - t) + x
+        } else {
+            (x - t) + s
+        };
+        s = t;
+    }
+    s + comp
+}
+
+/// Per-cluster means of validated data, with the cluster sizes.
+fn centroids(x: ArrayView2<'_, f64>, enc: &Encoded) -> Array2<f64> {
+    let mut c = Array2::<f64>::zeros((enc.n_labels(), x.ncols()));
+    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
+        let mut cr = c.row_mut(code);
+        cr += &row;
+    }
+    for (mut cr, &cnt) in c.rows_mut().into_iter().zip(&enc.counts) {
+        cr /= cnt as f64;
+    }
+    c
+}
+
+/// Calinski-Harabasz index (variance ratio criterion), as scikit-learn's
+/// `calinski_harabasz_score`: between-cluster dispersion over within-cluster dispersion, scaled
+/// by `(n - k) / (k - 1)`. Higher is better; 1.0 when every cluster is a single repeated point.
+///
+/// # Errors
+///
+/// Empty or non-finite data, a label count that differs from the sample count, or fewer than
+/// 2 or more than `n - 1` distinct labels.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_core::ndarray::array;
+/// use clusterlab_metrics::calinski_harabasz_score;
+///
+/// let x = array![[0.0], [2.0], [10.0], [12.0]];
+/// // Between: 2 * 25 + 2 * 25 = 100, within: 4; (100 / 4) * (4 - 2) / (2 - 1) = 50.
+/// assert_eq!(calinski_harabasz_score(x.view(), &[0, 0, 1, 1])?, 50.0);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    check_samples(x)?;
+    check_labels_len(labels, x.nrows())?;
+    let enc = Encoded::new(labels);
+    let (n, k) = (x.nrows(), enc.n_labels());
+    check_number_of_labels("the Calinski-Harabasz index", k, n)?;
+    let mean = x.sum_axis(Axis(0)) / n as f64;
+    let cent = centroids(x, &enc);
+    let mut extra = 0.0;
+    for (cr, &cnt) in cent.rows().into_iter().zip(&enc.counts) {
+        let sq: f64 = cr.iter().zip(&mean).map(|(a, b)| (a - b) * (a - b)).sum();
+        extra += cnt as f64 * sq;
+    }
+    let mut intra = 0.0;
+    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
+        intra += row
+            .iter()
+            .zip(cent.row(code))
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>();
+    }
+    Ok(if intra == 0.0 {
+        1.0
+    } else {
+        extra * (n - k) as f64 / (intra * (k as f64 - 1.0))
+    })
+}
+
+/// Davies-Bouldin index, as scikit-learn's `davies_bouldin_score`: the mean over clusters of
+/// the worst ratio `(s_i + s_j) / d(c_i, c_j)`, where `s` is a cluster's mean distance to its
+/// centroid. Lower is better; 0.0 when all clusters are points or all centroids coincide
+/// (scikit-learn's `allclose(..., 0)` test, absolute tolerance `1e-8`).
+///
+/// # Errors
+///
+/// As [`calinski_harabasz_score`].
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_core::ndarray::array;
+/// use clusterlab_metrics::davies_bouldin_score;
+///
+/// let x = array![[0.0], [2.0], [10.0], [12.0]];
+/// // s = 1 for both clusters, centroids 10 apart: (1 + 1) / 10.
+/// assert!((davies_bouldin_score(x.view(), &[0, 0, 1, 1])? - 0.2).abs() < 1e-15);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    check_samples(x)?;
+    check_labels_len(labels, x.nrows())?;
+    let enc = Encoded::new(labels);
+    let (n, k) = (x.nrows(), enc.n_labels());
+    check_number_of_labels("the Davies-Bouldin index", k, n)?;
+    let cent = centroids(x, &enc);
+    let mut intra = vec![0.0f64; k];
+    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
+        intra[code] += row
+            .iter()
+            .zip(cent.row(code))
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+    }
+    for (s, &cnt) in intra.iter_mut().zip(&enc.counts) {
+        *s /= cnt as f64;
+    }
+    let mut between = Array2::<f64>::zeros((k, k));
+    for i in 0..k {
+        for j in 0..k {
+            if i != j {
+                between[[i, j]] = cent
+                    .row(i)
+                    .iter()
+                    .zip(cent.row(j))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
+            }
+        }
+    }
+    const ALLCLOSE_ATOL: f64 = 1e-8;
+    if intra.iter().all(|s| s.abs() <= ALLCLOSE_ATOL)
+        || between.iter().all(|d| d.abs() <= ALLCLOSE_ATOL)
+    {
+        return Ok(0.0);
+    }
+    let mut total = 0.0;
+    for i in 0..k {
+        let worst = (0..k)
+            .map(|j| {
+                let d = between[[i, j]];
+                // Coinciding centroids (and a cluster with itself) never count, as
+                // scikit-learn's distance of infinity makes them.
+                if d == 0.0 {
+                    0.0
+                } else {
+                    (intra[i] + intra[j]) / d
+                }
+            })
+            .fold(f64::NEG_INFINITY, f64::max);
+        total += worst;
+    }
+    Ok(total / k as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn brute_silhouette(x: ArrayView2<'_, f64>, labels: &[usize]) -> Vec<f64> {
+        let n = x.nrows();
+        let k = labels.iter().max().unwrap() + 1;
+        (0..n)
+            .map(|i| {
+                let mut sum = vec![0.0; k];
+                let mut cnt = vec![0usize; k];
+                for j in 0..n {
+                    let d: f64 = x
+                        .row(i)
+                        .iter()
+                        .zip(x.row(j))
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                        .sqrt();
+                    sum[labels[j]] += d;
+                    cnt[labels[j]] += 1;
+                }
+                let own = labels[i];
+                if cnt[own] == 1 {
+                    return 0.0;
+                }
+                let a = sum[own] / (cnt[own] - 1) as f64;
+                let b = (0..k)
+                    .filter(|&c| c != own && cnt[c] > 0)
+                    .map(|c| sum[c] / cnt[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
+                if a.max(b) > 0.0 {
+                    (b - a) / a.max(b)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    fn lcg_data(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        Array2::from_shape_fn((n, d), |_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 * 10.0
+        })
+    }
+
+    #[test]
+    fn silhouette_matches_brute_force_across_tiles_and_both_kernels() {
+        // 700 rows cross tile and chunk borders; d = 3 uses the direct kernel, d = 20 the
+        // product form.
+        for d in [3usize, 20] {
+            let x = lcg_data(700, d, d as u64);
+            let labels: Vec<usize> = (0..700).map(|i| (i * 7 + i / 13) % 5).collect();
+            let got = silhouette_samples(x.view(), &labels).unwrap();
+            let want = brute_silhouette(x.view(), &labels);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-12, "d = {d}: {g} vs {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn singleton_cluster_has_silhouette_zero() {
+        let x = array![[0.0], [1.0], [2.0], [9.0]];
+        let s = silhouette_samples(x.view(), &[0, 0, 0, 1]).unwrap();
+        assert_eq!(s[3], 0.0);
+    }
+
+    #[test]
+    fn duplicate_points_give_zero_not_nan() {
+        let x = array![[1.0], [1.0], [1.0], [1.0]];
+        let s = silhouette_samples(x.view(), &[0, 0, 1, 1]).unwrap();
+        assert_eq!(s, vec![0.0; 4]);
+    }
+
+    #[test]
+    fn every_point_its_own_cluster_is_an_error() {
+        let x = array![[0.0], [1.0], [2.0]];
+        for f in [
+            silhouette_score(x.view(), &[0, 1, 2], None),
+            calinski_harabasz_score(x.view(), &[0, 1, 2]),
+            davies_bouldin_score(x.view(), &[0, 1, 2]),
+        ] {
+            let e = f.unwrap_err().to_string();
+            assert!(e.contains("n_samples - 1 = 2"), "{e}");
+        }
+    }
+
+    #[test]
+    fn label_count_must_match_samples() {
+        let x = array![[0.0], [1.0], [2.0]];
+        assert!(silhouette_score(x.view(), &[0, 1], None).is_err());
+        assert!(calinski_harabasz_score(x.view(), &[0, 1]).is_err());
+    }
+
+    #[test]
+    fn subset_of_everything_is_exact() {
+        let x = lcg_data(50, 2, 1);
+        let labels: Vec<usize> = (0..50).map(|i| i % 3).collect();
+        let exact = silhouette_score(x.view(), &labels, None).unwrap();
+        let all = silhouette_score(
+            x.view(),
+            &labels,
+            Some(SilhouetteSample { size: 50, seed: 3 }),
+        )
+        .unwrap();
+        assert_eq!(exact, all);
+        let some = silhouette_score(
+            x.view(),
+            &labels,
+            Some(SilhouetteSample { size: 20, seed: 3 }),
+        )
+        .unwrap();
+        let again = silhouette_score(
+            x.view(),
+            &labels,
+            Some(SilhouetteSample { size: 20, seed: 3 }),
+        )
+        .unwrap();
+        assert_eq!(some, again);
+        assert_ne!(some, exact);
+        assert!(
+            silhouette_score(
+                x.view(),
+                &labels,
+                Some(SilhouetteSample { size: 0, seed: 3 })
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn davies_bouldin_of_coinciding_centroids_is_zero() {
+        let x = array![[0.0], [2.0], [1.0], [1.0]];
+        // Both centroids are at 1.
+        assert_eq!(davies_bouldin_score(x.view(), &[0, 0, 1, 1]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn calinski_harabasz_of_point_clusters_is_one() {
+        let x = array![[0.0], [0.0], [1.0], [1.0]];
+        assert_eq!(
+            calinski_harabasz_score(x.view(), &[0, 0, 1, 1]).unwrap(),
+            1.0
+        );
+    }
+}
