@@ -355,6 +355,7 @@ pub(crate) fn all_sq_distances(data: Samples<'_>, centers: ArrayView2<'_, f64>) 
 ///
 /// On entry `sums` holds the weighted sums of the samples per label; on exit it holds the new
 /// centers. `shift` receives each center's (non-squared) displacement.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn m_step(
     data: Samples<'_>,
     w: Weights<'_>,
@@ -553,7 +554,8 @@ pub(crate) fn elkan_pass(
                     }
                 }
                 let before = label;
-                if !(next[label] >= ub) {
+                // scikit-learn writes `not next >= ub`; bounds are never NaN, so this is `<`.
+                if next[label] < ub {
                     let mut tight = false;
                     for j in 0..k {
                         if j != label && ub > f64::from(lb[j]) && ub > half[label * k + j] {

@@ -1,6 +1,7 @@
 //! Agreement with scikit-learn 1.5.2 from the same initial centers, on committed fixtures
 //! (`tests/fixtures/make_fixtures.py` wrote them): identical labels and iteration counts,
 //! inertia within 1e-9 relative, centers within 1e-9.
+#![allow(clippy::unwrap_used)] // Tests may unwrap; clippy only knows that inside #[test] fns.
 
 use std::path::Path;
 
