@@ -51,6 +51,30 @@ pub struct CommonArgs {
     /// Write the result as JSON to this file instead of printing a summary.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The silhouette is O(n^2): above this many samples it is computed on a seeded random
+    /// sample of this size (reported as `silhouette_sample_size`); `all` forces the exact value.
+    #[arg(long, value_name = "N|all", default_value = "10000", value_parser = parse_sample_size)]
+    pub silhouette_sample_size: SampleSize,
+}
+
+/// The bound of `--silhouette-sample-size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleSize {
+    /// Exact on all samples.
+    All,
+    /// At most this many samples.
+    AtMost(usize),
+}
+
+fn parse_sample_size(s: &str) -> Result<SampleSize, String> {
+    match s {
+        "all" => Ok(SampleSize::All),
+        _ => match s.parse::<usize>() {
+            Ok(0) => Err("must be at least 1 (or `all`)".into()),
+            Ok(n) => Ok(SampleSize::AtMost(n)),
+            Err(_) => Err(format!("`{s}` is neither a number of samples nor `all`")),
+        },
+    }
 }
 
 impl CommonArgs {
@@ -89,8 +113,36 @@ pub struct FitReport {
 }
 
 impl FitReport {
-    /// Writes the JSON to `--out`, or prints the summary.
-    pub fn finish(self) -> anyhow::Result<ExitCode> {
+    /// Adds the cluster-quality metrics of the training labels (internal ones always, external
+    /// ones when the data has ground truth), then writes the JSON to `--out` or prints the
+    /// summary.
+    pub fn finish(mut self) -> anyhow::Result<ExitCode> {
+        let n = self.data.n_samples();
+        let silhouette_sample_size = match self.common.silhouette_sample_size {
+            SampleSize::AtMost(m) if n > m => Some(m),
+            _ => None,
+        };
+        let options = clusterlab_metrics::EvaluateOptions {
+            silhouette_sample_size,
+            seed: self.common.seed,
+        };
+        let started = std::time::Instant::now();
+        let metrics =
+            clusterlab_metrics::evaluate(self.data.x(), &self.labels, self.data.labels(), &options)
+                .context("computing the cluster-quality metrics")?;
+        let metrics_seconds = started.elapsed().as_secs_f64();
+        let serde_json::Value::Object(fields) = serde_json::to_value(metrics)? else {
+            anyhow::bail!("metrics did not serialize to a JSON object");
+        };
+        let mut lines = String::new();
+        for (key, value) in fields {
+            if let Some(v) = value.as_f64() {
+                lines.push_str(&format!("  {key:<24} {v:.6}\n"));
+            }
+            self.json.insert(key, value);
+        }
+        self.json
+            .insert("metrics_seconds".into(), metrics_seconds.into());
         match &self.common.out {
             Some(path) => {
                 let text = serde_json::to_string_pretty(&serde_json::Value::Object(self.json))?;
@@ -98,7 +150,14 @@ impl FitReport {
                     .with_context(|| format!("writing {}", path.display()))?;
                 eprintln!("wrote {}", path.display());
             }
-            None => print!("{}", self.summary),
+            None => {
+                print!("{}", self.summary);
+                let how = match silhouette_sample_size {
+                    Some(m) => format!("silhouette on a sample of {m}"),
+                    None => "exact".to_string(),
+                };
+                println!("metrics ({how}, {metrics_seconds:.3} s):\n{lines}");
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
