@@ -1,19 +1,66 @@
-//! `clusterlab plot`: redraw an experiment's plots.
+//! `clusterlab plot`: redraw an experiment's plots and its report from the results folder.
 
 use std::{path::PathBuf, process::ExitCode};
 
+use anyhow::{Context, bail};
 use clap::Args;
+
+use crate::plot::{draw_all, plots_of, write_report};
 
 /// Arguments of `clusterlab plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// The experiment's results folder (`results/NAME`).
     pub dir: PathBuf,
+    /// Draw only this plot: a file stem (`elbow`, `scatter_kmeans_k4_seed0`) or a kind
+    /// (`scatter` draws every scatter plot).
+    #[arg(long, value_name = "NAME")]
+    pub only: Option<String>,
 }
 
 impl PlotArgs {
-    /// Redraws the plots.
+    /// Redraws the plots named in `DIR/experiment.toml` (or the defaults), writes
+    /// `DIR/report.html`, and prints each file written or the error. Exits non-zero when a
+    /// plot could not be drawn.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
-        anyhow::bail!("plotting is not built yet (see the runner issue)")
+        if !self.dir.join("runs.csv").exists() {
+            bail!(
+                "{} is not a results folder (it has no runs.csv)",
+                self.dir.display()
+            );
+        }
+        let mut specs = plots_of(&self.dir).context("reading the plots to draw")?;
+        if let Some(only) = &self.only {
+            let available: Vec<String> = specs.iter().map(|s| s.file_stem()).collect();
+            specs.retain(|s| &s.file_stem() == only || s.kind_name() == only);
+            if specs.is_empty() {
+                bail!(
+                    "no plot named `{only}` in {}; plots: {}",
+                    self.dir.join("experiment.toml").display(),
+                    available.join(", ")
+                );
+            }
+        }
+        let mut failed = 0;
+        for outcome in draw_all(&self.dir, &specs) {
+            match outcome.result {
+                Ok(files) => {
+                    for f in files {
+                        println!("wrote {}", f.display());
+                    }
+                }
+                Err(err) => {
+                    failed += 1;
+                    eprintln!("error: {}: {err}", outcome.stem);
+                }
+            }
+        }
+        let report = write_report(&self.dir).context("writing the report")?;
+        println!("wrote {}", report.display());
+        if failed > 0 {
+            eprintln!("{failed} of {} plots could not be drawn", specs.len());
+            return Ok(ExitCode::FAILURE);
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }
