@@ -21,7 +21,7 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::labels::Encoded;
+use crate::internal::Clustered;
 
 /// The clustering function of [`gap_statistic`]: data, K and seed to one label per sample.
 pub type ClusterFn<'a> =
@@ -59,30 +59,10 @@ pub struct GapPoint {
 /// # Ok::<(), clusterlab_core::Error>(())
 /// ```
 pub fn within_dispersion(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    check_samples(x)?;
-    clusterlab_core::validate::check_labels_len(labels, x.nrows())?;
-    let enc = Encoded::new(labels);
-    let mut cent = Array2::<f64>::zeros((enc.n_labels(), x.ncols()));
-    for (row, &c) in x.rows().into_iter().zip(&enc.codes) {
-        let mut cr = cent.row_mut(c);
-        cr += &row;
-    }
-    for (mut cr, &cnt) in cent.rows_mut().into_iter().zip(&enc.counts) {
-        cr /= cnt as f64;
-    }
-    let mut w = 0.0;
-    for (row, &c) in x.rows().into_iter().zip(&enc.codes) {
-        let (Some(a), Some(b)) = (row.as_slice(), cent.row(c).to_slice()) else {
-            w += row
-                .iter()
-                .zip(cent.row(c))
-                .map(|(p, q)| (p - q) * (p - q))
-                .sum::<f64>();
-            continue;
-        };
-        w += clusterlab_core::distance::sq_euclidean(a, b);
-    }
-    Ok(w)
+    Ok(Clustered::new(x, labels)?
+        .sq_to_own_centroid()?
+        .iter()
+        .sum())
 }
 
 /// A reference data set: `n` samples uniform over the bounding box `lo..hi` of every feature.

@@ -17,12 +17,14 @@
 //! result has the same bits on any number of threads.
 
 use clusterlab_core::{
-    Result,
-    distance::{prefer_gemm, row_sq_norms, sq_distances_direct_into, sq_distances_gemm_into},
+    Error, Result,
+    distance::{
+        prefer_gemm, row_sq_norms, sq_distances_direct_into, sq_distances_gemm_into, sq_euclidean,
+    },
     par::chunk_rows,
     validate::{check_labels_len, check_samples},
 };
-use ndarray::{Array2, ArrayView2, Axis, Slice};
+use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix2, Slice};
 use rand::seq::index::sample as sample_indices;
 use rayon::prelude::*;
 
@@ -81,7 +83,7 @@ pub fn silhouette_score(
     let n = x.nrows();
     let s = match sample {
         Some(smp) if smp.size == 0 => {
-            return Err(clusterlab_core::Error::invalid(
+            return Err(Error::invalid(
                 "silhouette_sample_size",
                 0,
                 "must be at least 1 (or none for the exact value)",
@@ -292,17 +294,53 @@ pub(crate) fn accurate_sum(v: &[f64]) -> f64 {
     s + comp
 }
 
-/// Per-cluster means of validated data, with the cluster sizes.
-fn centroids(x: ArrayView2<'_, f64>, enc: &Encoded) -> Array2<f64> {
-    let mut c = Array2::<f64>::zeros((enc.n_labels(), x.ncols()));
-    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
-        let mut cr = c.row_mut(code);
-        cr += &row;
+/// Validated data with its labels encoded and its cluster means: what Calinski-Harabasz,
+/// Davies-Bouldin and the gap statistic's dispersion all start from.
+pub(crate) struct Clustered<'a> {
+    /// The samples, contiguous row-major (a copy only if the caller's view was not).
+    x: CowArray<'a, f64, Ix2>,
+    /// The labels as codes.
+    pub enc: Encoded,
+    /// Mean of every cluster, one row per code.
+    pub centroids: Array2<f64>,
+}
+
+impl<'a> Clustered<'a> {
+    /// Checks `x` and `labels` and computes the cluster means.
+    pub fn new(x: ArrayView2<'a, f64>, labels: &[usize]) -> Result<Self> {
+        check_samples(x)?;
+        check_labels_len(labels, x.nrows())?;
+        let enc = Encoded::new(labels);
+        let x: CowArray<'a, f64, Ix2> = if x.is_standard_layout() {
+            CowArray::from(x)
+        } else {
+            CowArray::from(x.as_standard_layout().into_owned())
+        };
+        let mut centroids = Array2::<f64>::zeros((enc.n_labels(), x.ncols()));
+        for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
+            let mut cr = centroids.row_mut(code);
+            cr += &row;
+        }
+        for (mut cr, &cnt) in centroids.rows_mut().into_iter().zip(&enc.counts) {
+            cr /= cnt as f64;
+        }
+        Ok(Clustered { x, enc, centroids })
     }
-    for (mut cr, &cnt) in c.rows_mut().into_iter().zip(&enc.counts) {
-        cr /= cnt as f64;
+
+    /// Squared distance of every sample to its cluster's mean, in sample order.
+    pub fn sq_to_own_centroid(&self) -> Result<Vec<f64>> {
+        let d = self.x.ncols();
+        let (Some(xs), Some(cs)) = (self.x.as_slice(), self.centroids.as_slice()) else {
+            return Err(Error::Numerical(
+                "internal: a standard-layout matrix was not contiguous".into(),
+            ));
+        };
+        Ok(xs
+            .chunks_exact(d)
+            .zip(&self.enc.codes)
+            .map(|(row, &c)| sq_euclidean(row, &cs[c * d..(c + 1) * d]))
+            .collect())
     }
-    c
 }
 
 /// Calinski-Harabasz index (variance ratio criterion), as scikit-learn's
@@ -326,26 +364,18 @@ fn centroids(x: ArrayView2<'_, f64>, enc: &Encoded) -> Array2<f64> {
 /// # Ok::<(), clusterlab_core::Error>(())
 /// ```
 pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    check_samples(x)?;
-    check_labels_len(labels, x.nrows())?;
-    let enc = Encoded::new(labels);
-    let (n, k) = (x.nrows(), enc.n_labels());
+    let cl = Clustered::new(x, labels)?;
+    let (n, k) = (x.nrows(), cl.enc.n_labels());
     check_number_of_labels("the Calinski-Harabasz index", k, n)?;
-    let mean = x.sum_axis(Axis(0)) / n as f64;
-    let cent = centroids(x, &enc);
+    let mean = cl.x.sum_axis(Axis(0)) / n as f64;
+    let mean = mean.as_standard_layout();
+    let mean = mean.as_slice().unwrap_or_default();
     let mut extra = 0.0;
-    for (cr, &cnt) in cent.rows().into_iter().zip(&enc.counts) {
-        let sq: f64 = cr.iter().zip(&mean).map(|(a, b)| (a - b) * (a - b)).sum();
-        extra += cnt as f64 * sq;
+    for (cr, &cnt) in cl.centroids.rows().into_iter().zip(&cl.enc.counts) {
+        let cr = cr.to_slice().unwrap_or_default();
+        extra += cnt as f64 * sq_euclidean(cr, mean);
     }
-    let mut intra = 0.0;
-    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
-        intra += row
-            .iter()
-            .zip(cent.row(code))
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>();
-    }
+    let intra: f64 = cl.sq_to_own_centroid()?.iter().sum();
     Ok(if intra == 0.0 {
         1.0
     } else {
@@ -357,6 +387,10 @@ pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Resu
 /// the worst ratio `(s_i + s_j) / d(c_i, c_j)`, where `s` is a cluster's mean distance to its
 /// centroid. Lower is better; 0.0 when all clusters are points or all centroids coincide
 /// (scikit-learn's `allclose(..., 0)` test, absolute tolerance `1e-8`).
+///
+/// The distances between centroids are computed in the matrix-product form, as scikit-learn's
+/// `pairwise_distances` does: when centroids are close together but far from the origin, that
+/// form loses digits, and agreeing with scikit-learn means losing the same ones.
 ///
 /// # Errors
 ///
@@ -374,38 +408,24 @@ pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Resu
 /// # Ok::<(), clusterlab_core::Error>(())
 /// ```
 pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    check_samples(x)?;
-    check_labels_len(labels, x.nrows())?;
-    let enc = Encoded::new(labels);
-    let (n, k) = (x.nrows(), enc.n_labels());
+    let cl = Clustered::new(x, labels)?;
+    let (n, k) = (x.nrows(), cl.enc.n_labels());
     check_number_of_labels("the Davies-Bouldin index", k, n)?;
-    let cent = centroids(x, &enc);
     let mut intra = vec![0.0f64; k];
-    for (row, &code) in x.rows().into_iter().zip(&enc.codes) {
-        intra[code] += row
-            .iter()
-            .zip(cent.row(code))
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt();
+    for (sq, &code) in cl.sq_to_own_centroid()?.iter().zip(&cl.enc.codes) {
+        intra[code] += sq.sqrt();
     }
-    for (s, &cnt) in intra.iter_mut().zip(&enc.counts) {
+    for (s, &cnt) in intra.iter_mut().zip(&cl.enc.counts) {
         *s /= cnt as f64;
     }
+    let c = cl.centroids.view();
+    let norms = row_sq_norms(c);
     let mut between = Array2::<f64>::zeros((k, k));
+    sq_distances_gemm_into(c, &norms, c, &norms, between.view_mut());
     for i in 0..k {
-        for j in 0..k {
-            if i != j {
-                between[[i, j]] = cent
-                    .row(i)
-                    .iter()
-                    .zip(cent.row(j))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
-            }
-        }
+        between[[i, i]] = 0.0;
     }
+    between.mapv_inplace(f64::sqrt);
     const ALLCLOSE_ATOL: f64 = 1e-8;
     if intra.iter().all(|s| s.abs() <= ALLCLOSE_ATOL)
         || between.iter().all(|d| d.abs() <= ALLCLOSE_ATOL)
