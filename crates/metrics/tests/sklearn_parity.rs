@@ -4,6 +4,8 @@
 //! Calinski-Harabasz index runs into the thousands, where `1e-10` absolute would be below the
 //! rounding of any summation order). Where scikit-learn raised, we must return an error.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
 use std::collections::BTreeMap;
 
 use clusterlab_core::ndarray::Array2;
