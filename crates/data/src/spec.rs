@@ -1,0 +1,277 @@
+//! The one registry of dataset kinds: [`DatasetSpec`].
+//!
+//! The runner reads a `[data]` table, takes its `kind` itself and hands the rest of the table to
+//! [`DatasetSpec::from_kind`]. That is deliberate: serde's internally tagged enums ignore
+//! `deny_unknown_fields` (serde issues 2123 and 2294), so a typo such as `n_sample = 500` would
+//! pass silently; deserializing the chosen kind's struct directly rejects it. This file is the
+//! only place that matches on a dataset's name.
+
+use std::path::{Path, PathBuf};
+
+use clusterlab_core::Dataset;
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+
+use crate::{
+    AnisotropicParams, BlobsParams, CirclesParams, CsvOptions, DataError, Header, LabelColumn,
+    MoonsParams, UnevenParams, UniformParams, VariedParams, read_csv,
+};
+
+/// A dataset read from a CSV file, as described in a grid file.
+///
+/// ```
+/// use clusterlab_data::CsvSource;
+/// let s: CsvSource = toml::from_str("path = \"iris.csv\"\nlabel_column = \"species\"")?;
+/// assert_eq!(s.delimiter, ',');
+/// assert!(toml::from_str::<CsvSource>("path = \"a.csv\"\nlabel = 3").is_err());
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSource {
+    /// The file; a relative path is taken from the grid file's folder.
+    pub path: PathBuf,
+    /// The label column: a header name, a 0-based index, `"none"`; by default a column named
+    /// `label` if the header has one.
+    #[serde(default)]
+    pub label_column: Option<LabelColumnSpec>,
+    /// The delimiter, one ASCII character (default `,`).
+    #[serde(default = "comma")]
+    pub delimiter: char,
+    /// Whether the first row is a header: `auto` (default), `present` or `absent`.
+    #[serde(default)]
+    pub header: HeaderSpec,
+}
+
+fn comma() -> char {
+    ','
+}
+
+/// A label column as written in a grid file: an index or a name (`"none"` for no labels).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LabelColumnSpec {
+    /// A 0-based column index.
+    Index(usize),
+    /// A header name; `"none"` means no label column.
+    Name(String),
+}
+
+/// [`Header`] as written in a grid file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderSpec {
+    /// Detected: a header if any cell of the first row is not a number.
+    #[default]
+    Auto,
+    /// The first row is a header.
+    Present,
+    /// No header.
+    Absent,
+}
+
+impl CsvSource {
+    /// The reader's options.
+    pub fn options(&self) -> Result<CsvOptions, DataError> {
+        let delimiter = u8::try_from(self.delimiter)
+            .ok()
+            .filter(u8::is_ascii)
+            .ok_or_else(|| {
+                clusterlab_core::Error::invalid(
+                    "delimiter",
+                    self.delimiter,
+                    "must be one ASCII character",
+                )
+            })?;
+        let label_column = match &self.label_column {
+            None => LabelColumn::Auto,
+            Some(LabelColumnSpec::Index(i)) => LabelColumn::Index(*i),
+            Some(LabelColumnSpec::Name(n)) if n == "none" => LabelColumn::None,
+            Some(LabelColumnSpec::Name(n)) => LabelColumn::Name(n.clone()),
+        };
+        let header = match self.header {
+            HeaderSpec::Auto => Header::Auto,
+            HeaderSpec::Present => Header::Present,
+            HeaderSpec::Absent => Header::Absent,
+        };
+        Ok(CsvOptions {
+            label_column,
+            delimiter,
+            header,
+        })
+    }
+
+    /// Reads the file, resolving a relative path against `base_dir`.
+    pub fn read(&self, base_dir: &Path) -> Result<Dataset, DataError> {
+        read_csv(&base_dir.join(&self.path), &self.options()?)
+    }
+}
+
+/// Any dataset clusterlab can make or read: the `[data]` table of a grid file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum DatasetSpec {
+    /// `make_blobs`.
+    Blobs(BlobsParams),
+    /// Points uniform in a box.
+    Uniform(UniformParams),
+    /// Blobs times a linear map.
+    Anisotropic(AnisotropicParams),
+    /// Blobs of unequal variance.
+    Varied(VariedParams),
+    /// Blobs of uneven size.
+    Uneven(UnevenParams),
+    /// `make_moons`.
+    Moons(MoonsParams),
+    /// `make_circles`.
+    Circles(CirclesParams),
+    /// A CSV file.
+    Csv(CsvSource),
+}
+
+impl DatasetSpec {
+    /// Every kind, as written in `kind = "..."`.
+    pub const KINDS: &'static [&'static str] = &[
+        "blobs",
+        "uniform",
+        "anisotropic",
+        "varied",
+        "uneven",
+        "moons",
+        "circles",
+        "csv",
+    ];
+
+    /// Deserializes the parameters of `kind` from the rest of the table (without `kind`),
+    /// rejecting unknown keys; an unknown kind is an error listing [`KINDS`](Self::KINDS).
+    ///
+    /// ```
+    /// use clusterlab_data::DatasetSpec;
+    /// let table: toml::Table = toml::from_str("n_samples = 200\nnoise = 0.1")?;
+    /// let spec = DatasetSpec::from_kind("moons", table)?;
+    /// assert_eq!(spec.kind(), "moons");
+    ///
+    /// let typo: toml::Table = toml::from_str("n_sample = 200")?;
+    /// assert!(DatasetSpec::from_kind("moons", typo).is_err());
+    /// let err = DatasetSpec::from_kind("moon", toml::Table::new()).unwrap_err();
+    /// assert!(err.to_string().contains("expected one of `blobs`"));
+    /// # Ok::<(), toml::de::Error>(())
+    /// ```
+    pub fn from_kind<'de, D: Deserializer<'de>>(kind: &str, rest: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "blobs" => DatasetSpec::Blobs(BlobsParams::deserialize(rest)?),
+            "uniform" => DatasetSpec::Uniform(UniformParams::deserialize(rest)?),
+            "anisotropic" => DatasetSpec::Anisotropic(AnisotropicParams::deserialize(rest)?),
+            "varied" => DatasetSpec::Varied(VariedParams::deserialize(rest)?),
+            "uneven" => DatasetSpec::Uneven(UnevenParams::deserialize(rest)?),
+            "moons" => DatasetSpec::Moons(MoonsParams::deserialize(rest)?),
+            "circles" => DatasetSpec::Circles(CirclesParams::deserialize(rest)?),
+            "csv" => DatasetSpec::Csv(CsvSource::deserialize(rest)?),
+            other => return Err(D::Error::unknown_variant(other, Self::KINDS)),
+        })
+    }
+
+    /// The kind's name, as in [`KINDS`](Self::KINDS).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DatasetSpec::Blobs(_) => "blobs",
+            DatasetSpec::Uniform(_) => "uniform",
+            DatasetSpec::Anisotropic(_) => "anisotropic",
+            DatasetSpec::Varied(_) => "varied",
+            DatasetSpec::Uneven(_) => "uneven",
+            DatasetSpec::Moons(_) => "moons",
+            DatasetSpec::Circles(_) => "circles",
+            DatasetSpec::Csv(_) => "csv",
+        }
+    }
+
+    /// Checks the parameters without generating anything (a CSV source is checked when read).
+    pub fn validate(&self) -> Result<(), DataError> {
+        match self {
+            DatasetSpec::Blobs(p) => p.validate(),
+            DatasetSpec::Uniform(p) => p.validate(),
+            DatasetSpec::Anisotropic(p) => p.validate(),
+            DatasetSpec::Varied(p) => p.validate(),
+            DatasetSpec::Uneven(p) => p.validate(),
+            DatasetSpec::Moons(p) => p.validate(),
+            DatasetSpec::Circles(p) => p.validate(),
+            DatasetSpec::Csv(s) => s.options().map(|_| ()),
+        }
+    }
+
+    /// Generates the dataset, or reads it (a relative CSV path resolves against `base_dir`,
+    /// the grid file's folder).
+    pub fn generate(&self, base_dir: &Path) -> Result<Dataset, DataError> {
+        match self {
+            DatasetSpec::Blobs(p) => p.generate(),
+            DatasetSpec::Uniform(p) => p.generate(),
+            DatasetSpec::Anisotropic(p) => p.generate(),
+            DatasetSpec::Varied(p) => p.generate(),
+            DatasetSpec::Uneven(p) => p.generate(),
+            DatasetSpec::Moons(p) => p.generate(),
+            DatasetSpec::Circles(p) => p.generate(),
+            DatasetSpec::Csv(s) => s.read(base_dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal table for each kind, and a key no kind has.
+    fn minimal(kind: &str) -> &'static str {
+        match kind {
+            "csv" => "path = \"points.csv\"",
+            "uneven" => "n_samples = 60\nsizes = [10, 5, 1]",
+            _ => "n_samples = 40",
+        }
+    }
+
+    #[test]
+    fn every_kind_parses_generates_and_rejects_a_typo() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("points.csv"), "a,b,label\n1,2,x\n3,4,y\n").unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for &kind in DatasetSpec::KINDS {
+            assert!(seen.insert(kind), "{kind} listed twice");
+            let table: toml::Table = toml::from_str(minimal(kind)).unwrap();
+            let spec = DatasetSpec::from_kind(kind, table).unwrap();
+            assert_eq!(spec.kind(), kind);
+            spec.validate().unwrap();
+            let data = spec.generate(dir.path()).unwrap();
+            assert!(data.n_samples() > 0, "{kind}");
+
+            let typo: toml::Table =
+                toml::from_str(&format!("{}\nn_sampels = 3", minimal(kind))).unwrap();
+            let err = DatasetSpec::from_kind(kind, typo).unwrap_err();
+            assert!(err.to_string().contains("n_sampels"), "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_kind_lists_the_kinds() {
+        let err = DatasetSpec::from_kind("blob", toml::Table::new()).unwrap_err();
+        for kind in DatasetSpec::KINDS {
+            assert!(err.to_string().contains(kind), "{err}");
+        }
+    }
+
+    #[test]
+    fn numpy_rng_is_accepted_in_toml() {
+        let t: toml::Table = toml::from_str("rng = \"numpy\"\nseed = 170").unwrap();
+        let DatasetSpec::Blobs(p) = DatasetSpec::from_kind("blobs", t).unwrap() else {
+            panic!("not blobs");
+        };
+        assert_eq!(p.rng, crate::RngKind::Numpy);
+    }
+
+    #[test]
+    fn csv_label_column_none_and_index() {
+        let s: CsvSource = toml::from_str("path = \"a\"\nlabel_column = \"none\"").unwrap();
+        assert_eq!(s.options().unwrap().label_column, LabelColumn::None);
+        let s: CsvSource = toml::from_str("path = \"a\"\nlabel_column = 2").unwrap();
+        assert_eq!(s.options().unwrap().label_column, LabelColumn::Index(2));
+        let s: CsvSource = toml::from_str("path = \"a\"\ndelimiter = \"é\"").unwrap();
+        assert!(s.options().is_err());
+    }
+}
