@@ -1,7 +1,6 @@
 //! `rng = "numpy"` against scikit-learn 1.5.2, on the fixtures written by
 //! `tests/fixtures/make_fixtures.py` (floats stored as the hex of their bits).
 
-
 // Test helpers panic on a malformed fixture, which is what a test should do.
 #![allow(clippy::unwrap_used)]
 use std::path::Path;
