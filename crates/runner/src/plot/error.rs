@@ -50,6 +50,13 @@ pub enum PlotError {
         expected: &'static str,
     },
 
+    /// A data file could not be read (the error names the file, line and column).
+    #[error(transparent)]
+    Data {
+        /// The data crate's error.
+        source: Box<clusterlab_data::DataError>,
+    },
+
     /// A JSON file is malformed or lacks a field.
     #[error("{}: {source}", .path.display())]
     Json {

@@ -13,6 +13,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use clusterlab_data::{CsvOptions, Header, LabelColumn, read_csv};
 use csv::StringRecord;
 use serde::Deserialize;
 
@@ -88,6 +89,20 @@ impl Table {
             header,
             rows,
         })
+    }
+
+    /// The header of a CSV file alone.
+    pub fn read_header(path: &Path) -> Result<Vec<String>> {
+        let file = fs::File::open(path).map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(file);
+        let header = reader.headers().map_err(|source| PlotError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(header.iter().map(|h| h.trim().to_string()).collect())
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -349,47 +364,66 @@ pub(crate) struct DataFile {
 }
 
 impl DataFile {
+    /// Reads a data file with [`clusterlab_data::read_csv`] (so values are checked as
+    /// everywhere else), taking every column as a number: the `label` column is then read
+    /// as written. (read_csv would renumber labels by first appearance, and the truth plot
+    /// must colour classes as the dataset numbers them, as matplotlib does.)
     pub fn read(path: &Path) -> Result<Self> {
-        let table = Table::read(path)?;
-        let label = table.column("label");
-        let feature_cols: Vec<usize> = (0..table.header.len())
-            .filter(|c| Some(*c) != label)
-            .collect();
-        if feature_cols.is_empty() {
+        let header = Table::read_header(path)?;
+        let options = CsvOptions {
+            label_column: LabelColumn::None,
+            header: Header::Present,
+            ..CsvOptions::default()
+        };
+        let data = read_csv(path, &options).map_err(|source| PlotError::Data {
+            source: Box::new(source),
+        })?;
+        let x = data.x();
+        if x.ncols() != header.len() {
+            return Err(PlotError::Mismatch {
+                path: path.to_path_buf(),
+                what: format!("{} header names for {} columns", header.len(), x.ncols()),
+            });
+        }
+        let label = header.iter().position(|h| h == "label");
+        let feature_cols: Vec<usize> = (0..header.len()).filter(|c| Some(*c) != label).collect();
+        let Some(&first) = feature_cols.first() else {
             return Err(PlotError::Mismatch {
                 path: path.to_path_buf(),
                 what: "no feature column".into(),
             });
-        }
-        let mut points = Vec::with_capacity(table.rows.len());
-        let mut labels = label.map(|_| Vec::with_capacity(table.rows.len()));
-        for (line, rec) in &table.rows {
-            let x: f64 = table.parse(*line, rec, feature_cols[0], "a number")?;
-            let y: f64 = match feature_cols.get(1) {
-                Some(c) => table.parse(*line, rec, *c, "a number")?,
-                None => 0.0,
-            };
-            points.push((x, y));
-            if let (Some(labels), Some(c)) = (labels.as_mut(), label) {
-                let l: f64 = table.parse(*line, rec, c, "a class label")?;
-                if l < 0.0 || l.fract() != 0.0 {
-                    return Err(PlotError::BadValue {
-                        path: path.to_path_buf(),
-                        line: *line,
-                        column: "label".into(),
-                        value: rec.get(c).unwrap_or("").to_string(),
-                        expected: "a class label (an integer >= 0)",
-                    });
-                }
-                labels.push(l as usize);
-            }
-        }
+        };
+        let second = feature_cols.get(1).copied();
+        let points = x
+            .rows()
+            .into_iter()
+            .map(|r| (r[first], second.map_or(0.0, |c| r[c])))
+            .collect();
+        let labels = match label {
+            None => None,
+            Some(c) => Some(
+                x.column(c)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &l)| {
+                        if l >= 0.0 && l.fract() == 0.0 {
+                            Ok(l as usize)
+                        } else {
+                            Err(PlotError::BadValue {
+                                path: path.to_path_buf(),
+                                line: i as u64 + 2,
+                                column: "label".into(),
+                                value: l.to_string(),
+                                expected: "a class label (an integer >= 0)",
+                            })
+                        }
+                    })
+                    .collect::<Result<Vec<usize>>>()?,
+            ),
+        };
         Ok(DataFile {
             path: path.to_path_buf(),
-            features: feature_cols
-                .iter()
-                .map(|c| table.header[*c].clone())
-                .collect(),
+            features: feature_cols.iter().map(|c| header[*c].clone()).collect(),
             points,
             labels,
         })
@@ -522,6 +556,29 @@ mod tests {
         assert_eq!(d.features, ["x0", "x1", "x2"]);
         assert_eq!(d.points, [(1.0, 2.0), (4.0, 5.0)]);
         assert_eq!(d.labels, Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn data_file_keeps_labels_as_numbered_and_names_bad_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "data.csv", "a,label\n1,2\n4,0\n");
+        let d = DataFile::read(&dir.path().join("data.csv")).unwrap();
+        assert_eq!(
+            d.labels,
+            Some(vec![2, 0]),
+            "not renumbered by first appearance"
+        );
+        assert_eq!(d.points, [(1.0, 0.0), (4.0, 0.0)]);
+        write(dir.path(), "data.csv", "a,b\n1,2\n4,x\n");
+        let err = DataFile::read(&dir.path().join("data.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("data.csv, line 3"), "{err}");
+        write(dir.path(), "data.csv", "a,label\n1,0.5\n");
+        let err = DataFile::read(&dir.path().join("data.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2, column `label`: `0.5`"), "{err}");
     }
 
     #[test]
