@@ -33,7 +33,8 @@ TASKS (forwarded to the optimised `clusterlab` binary; see `cargo xtask <TASK> -
 DEVELOPER TASKS:
     ci                run exactly what CI runs (.ci/run)
     python            create .venv with the pinned scikit-learn (for fixtures and benchmarks)
-    docs              regenerate the images in docs/ that the README shows
+    docs [--check]    regenerate the images in docs/img/ that the README shows
+                      (--check: fail if the committed ones are stale)
     help              this text
 ";
 
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
                 .current_dir(&root),
         ),
         "python" => python_env(&root),
-        "docs" => docs(&root),
+        "docs" => docs(&root, &rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -140,40 +141,87 @@ fn python_env(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The README's images: (experiment, plot file under its `plots/`, name under `docs/img/`).
+const DOC_IMAGES: [(&str, &str, &str); 6] = [
+    ("k_sweep", "elbow.png", "elbow.png"),
+    ("k_sweep", "selection.png", "selection.png"),
+    ("k_sweep", "criteria.png", "criteria.png"),
+    ("tutorial", "scatter_truth.png", "tutorial_truth.png"),
+    (
+        "tutorial",
+        "scatter_kmeans_k5_seed0.png",
+        "tutorial_kmeans_k5.png",
+    ),
+    (
+        "tutorial",
+        "scatter_gmm_k2_seed0.png",
+        "tutorial_gmm_k2.png",
+    ),
+];
+
+/// Images the README shows should stay small; a larger one means a plot changed shape.
+const DOC_IMAGE_MAX_BYTES: u64 = 150_000;
+
 /// Regenerates the README's images: runs the shipped grids whose plots the README shows and
-/// copies small PNGs into docs/.
-fn docs(root: &Path) -> Result<(), String> {
+/// copies their PNGs into docs/img/. With `--check`, regenerates them elsewhere and fails if
+/// any committed image differs (plots depend only on the recorded results, which a seed fixes,
+/// so the same code gives the same bytes).
+fn docs(root: &Path, args: &[OsString]) -> Result<(), String> {
+    let check = match args {
+        [] => false,
+        [a] if a == "--check" => true,
+        _ => return Err("usage: cargo xtask docs [--check]".into()),
+    };
     let out = target_dir(root).join("docs-results");
     for grid in ["k_sweep", "tutorial"] {
         forward(
             root,
             &"run".into(),
             &[
-                format!("experiments/{grid}.toml").into(),
+                root.join("experiments").join(format!("{grid}.toml")).into(),
                 "--out".into(),
                 out.join(grid).into_os_string(),
                 "--force".into(),
             ],
         )?;
     }
-    let copies = [
-        ("k_sweep/plots/elbow.png", "elbow.png"),
-        ("k_sweep/plots/selection.png", "selection.png"),
-        ("tutorial/plots/scatter_truth.png", "tutorial_truth.png"),
-        (
-            "tutorial/plots/scatter_kmeans_k5_seed0.png",
-            "tutorial_kmeans_k5.png",
-        ),
-        (
-            "tutorial/plots/scatter_gmm_k2_seed0.png",
-            "tutorial_gmm_k2.png",
-        ),
-    ];
-    for (from, to) in copies {
-        std::fs::copy(out.join(from), root.join("docs/img").join(to))
-            .map_err(|e| format!("copying {from} to docs/img/{to}: {e}"))?;
+    let img = root.join("docs/img");
+    std::fs::create_dir_all(&img).map_err(|e| format!("creating {}: {e}", img.display()))?;
+    let mut stale = Vec::new();
+    for (grid, plot, name) in DOC_IMAGES {
+        let from = out.join(grid).join("plots").join(plot);
+        let to = img.join(name);
+        let fresh = std::fs::read(&from).map_err(|e| format!("reading {}: {e}", from.display()))?;
+        if fresh.len() as u64 > DOC_IMAGE_MAX_BYTES {
+            return Err(format!(
+                "{} is {} bytes, over the {DOC_IMAGE_MAX_BYTES} allowed for README images",
+                from.display(),
+                fresh.len()
+            ));
+        }
+        if check {
+            if std::fs::read(&to).ok().as_deref() != Some(fresh.as_slice()) {
+                stale.push(format!("docs/img/{name}"));
+            }
+        } else {
+            std::fs::write(&to, &fresh).map_err(|e| format!("writing {}: {e}", to.display()))?;
+            println!("docs/img/{name} ({} KB)", fresh.len().div_ceil(1024));
+        }
     }
-    println!("docs/img/ regenerated");
+    if !stale.is_empty() {
+        return Err(format!(
+            "stale README images (run `cargo xtask docs`): {}",
+            stale.join(", ")
+        ));
+    }
+    println!(
+        "docs/img/ {}",
+        if check {
+            "is up to date"
+        } else {
+            "regenerated"
+        }
+    );
     Ok(())
 }
 

@@ -168,6 +168,12 @@ pub enum PlotSpecError {
         /// The keys this kind takes.
         allowed: Vec<String>,
     },
+    /// A value of the wrong type (`k = "four"`), or a table that is not a plot table.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong, as the TOML reader says it.
+        message: String,
+    },
     /// A key the plot needs is missing.
     #[error("a `{kind}` plot needs `{key}`{hint}")]
     MissingKey {
@@ -244,6 +250,28 @@ impl PlotSpec {
             },
             axes: BTreeMap::new(),
         }))
+    }
+
+    /// Reads one `[[plot]]` table already parsed as TOML, for callers that parse the grid
+    /// file themselves (and know the table's position, to report it). Wrong value types are
+    /// [`PlotSpecError::Invalid`]; everything else is the specific variant.
+    ///
+    /// ```
+    /// use clusterlab_runner::plot::{PlotSpec, PlotSpecError};
+    /// let table: toml::Table = toml::from_str("kind = \"selection\"")?;
+    /// assert_eq!(PlotSpec::from_table(&table)?.file_stem(), "selection");
+    /// let table: toml::Table = toml::from_str("kind = \"scatter\"\nmodel = \"km\"\nk = \"four\"")?;
+    /// assert!(matches!(PlotSpec::from_table(&table), Err(PlotSpecError::Invalid { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_table(table: &toml::Table) -> Result<Self, PlotSpecError> {
+        let raw: RawPlotSpec =
+            toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| PlotSpecError::Invalid {
+                    message: e.message().trim().to_string(),
+                })?;
+        PlotSpec::try_from(raw)
     }
 
     /// The kind's name as written in the grid (`"elbow"`, `"scatter"`, ...).
@@ -658,6 +686,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(parse(&written).unwrap(), plots);
+    }
+
+    #[test]
+    fn from_table_gives_typed_errors() {
+        let t: toml::Table = toml::from_str("kind = \"elbow\"\ntitel = \"x\"").unwrap();
+        assert!(matches!(
+            PlotSpec::from_table(&t),
+            Err(PlotSpecError::UnknownKey { .. })
+        ));
+        let t: toml::Table = toml::from_str("title = \"x\"").unwrap();
+        let err = PlotSpec::from_table(&t).unwrap_err();
+        assert!(err.to_string().contains("kind"), "{err}");
     }
 
     #[test]
