@@ -241,18 +241,30 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// Reads `dir/summary.csv`; its axes are the columns runs.csv has too (without runs.csv,
+    /// every column that is not a count or a statistic).
     pub fn read(dir: &Path) -> Result<Self> {
-        Summary::from_table(Table::read(&dir.join("summary.csv"))?)
+        let runs_header = Table::read_header(&dir.join("runs.csv")).ok();
+        Summary::from_table(
+            Table::read(&dir.join("summary.csv"))?,
+            runs_header.as_deref(),
+        )
     }
 
-    pub fn from_table(table: Table) -> Result<Self> {
+    pub fn from_table(table: Table, runs_header: Option<&[String]>) -> Result<Self> {
         let model = table.require("model")?;
         let k = table.require("k")?;
-        let is_stat = |h: &str| h.ends_with("_mean") || h.ends_with("_std");
+        let is_stat = |h: &str| {
+            h.ends_with("_mean") || h.ends_with("_std") || h.starts_with("n_") && h != "n_init"
+        };
         let axes: Vec<String> = table
             .header
             .iter()
-            .filter(|h| !is_stat(h) && !IDENTITY.contains(&h.as_str()) && *h != "n_seeds")
+            .filter(|h| !IDENTITY.contains(&h.as_str()))
+            .filter(|h| match runs_header {
+                Some(r) => r.contains(h),
+                None => !is_stat(h),
+            })
             .cloned()
             .collect();
         let axis_cols: Vec<usize> = axes.iter().filter_map(|a| table.column(a)).collect();
@@ -512,6 +524,28 @@ mod tests {
         assert_eq!(runs.rows[0].scores.get("silhouette"), Some(&0.5));
         assert_eq!(runs.rows[0].scores.get("inertia"), None);
         assert_eq!(runs.rows[0].axes, ["full"]);
+    }
+
+    #[test]
+    fn summary_axes_leave_out_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "summary.csv",
+            "model,kind,k,init,n_seeds,n_failed,inertia_mean,inertia_std\n\
+             km,kmeans,2,random,3,0,5.5,0.5\n",
+        );
+        let s = Summary::read(dir.path()).unwrap();
+        assert_eq!(s.axes, ["init"]);
+        write(
+            dir.path(),
+            "runs.csv",
+            "cell_id,model,kind,k,seed,init,inertia,status\n",
+        );
+        let s = Summary::read(dir.path()).unwrap();
+        assert_eq!(s.axes, ["init"]);
+        assert_eq!(s.rows[0].mean.get("inertia"), Some(&5.5));
+        assert_eq!(s.rows[0].std.get("inertia"), Some(&0.5));
     }
 
     #[test]

@@ -208,13 +208,14 @@ covariance_type = "full"
         "calinski_harabasz",
         "davies_bouldin",
     ];
-    let mut summary = String::from("model,kind,covariance_type,k,n_seeds");
+    let mut summary = String::from("model,kind,k,covariance_type,n_seeds,n_failed");
     for s in scores {
         write!(summary, ",{s}_mean,{s}_std").unwrap();
     }
     summary.push('\n');
     for ((_, model, cov, k), values) in &groups {
-        write!(summary, "{model},{model},{cov},{k},3").unwrap();
+        let n = values.get("silhouette").map_or(3, Vec::len);
+        write!(summary, "{model},{model},{k},{cov},{n},{}", 3 - n).unwrap();
         for s in scores {
             match values.get(s).and_then(|v| mean_std(v)) {
                 Some((m, sd)) => write!(summary, ",{m},{sd}").unwrap(),
