@@ -232,7 +232,12 @@ pub struct VariedArgs {
     #[arg(long, default_value_t = 2)]
     pub n_features: usize,
     /// One standard deviation per center (their number sets the number of centers).
-    #[arg(long, default_value = "1.0,2.5,0.5", value_delimiter = ',', value_name = "S1,S2,...")]
+    #[arg(
+        long,
+        default_value = "1.0,2.5,0.5",
+        value_delimiter = ',',
+        value_name = "S1,S2,..."
+    )]
     pub cluster_std: Vec<f64>,
     /// The box random centers are drawn in, as `LOW,HIGH`.
     #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
@@ -275,7 +280,12 @@ pub struct UnevenArgs {
     #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
     pub center_box: [f64; 2],
     /// How many samples of each cluster to keep (their number sets the number of centers).
-    #[arg(long, default_value = "500,100,10", value_delimiter = ',', value_name = "N1,N2,...")]
+    #[arg(
+        long,
+        default_value = "500,100,10",
+        value_delimiter = ',',
+        value_name = "N1,N2,..."
+    )]
     pub sizes: Vec<usize>,
     /// Do not shuffle the generated samples before filtering.
     #[arg(long)]
