@@ -341,15 +341,14 @@ fn precision_dim(u: &CovarianceArray, fallback: usize) -> usize {
     }
 }
 
-/// Labels of one K-means run (`n_init = 1`) seeded from `seed`, as scikit-learn's `kmeans`
-/// initialisation.
+/// Labels of one K-means run (`n_init = 1`, k-means++ seeding) seeded from `seed`, as
+/// scikit-learn's `kmeans` initialisation.
 fn kmeans_labels(x: ArrayView2<'_, f64>, k: usize, seed: u64) -> Result<Vec<usize>> {
-    let _ = (x, k, seed);
-    Err(Error::invalid(
-        "init_params",
-        "kmeans",
-        "the K-means initialisation is not available yet: use k-means++, random or random_from_data",
-    ))
+    let params = clusterlab_kmeans::KMeansParams {
+        n_init: clusterlab_kmeans::NInit::Count(1),
+        ..clusterlab_kmeans::KMeansParams::new(k)
+    };
+    Ok(params.build()?.fit(x, seed)?.labels().to_vec())
 }
 
 /// scikit-learn's greedy k-means++ seeding (`2 + ln k` local trials per center); returns the
