@@ -19,7 +19,7 @@ use thiserror::Error;
 /// ```
 /// use clusterlab_runner::plot::PlotSpec;
 ///
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct Grid {
 ///     plot: Vec<PlotSpec>,
 /// }
