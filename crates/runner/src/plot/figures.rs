@@ -360,7 +360,9 @@ pub(crate) fn scatter(
             });
         }
         if let (Some(covs), true) = (&m.covariances, d >= 2) {
-            for (j, (cov, center)) in covs.iter().zip(&centers).enumerate() {
+            // One shared matrix (a tied mixture saved compactly) serves every component.
+            let per_component = covs.iter().cycle().take(centers.len());
+            for (j, (cov, center)) in per_component.zip(&centers).enumerate() {
                 let block = top_left_2x2(cov).and_then(|b| covariance_ellipse(*center, b, 2.0));
                 if let Some(e) = block {
                     ellipses.push((label_color(j, n_colors), ellipse_path(&e, 72)));
@@ -408,6 +410,7 @@ fn check_model(path: &Path, m: &ModelFile, data: &DataFile) -> Result<()> {
     }
     if let Some(covs) = &m.covariances
         && covs.len() != m.centers.len()
+        && covs.len() != 1
     {
         return Err(PlotError::Mismatch {
             path: path.to_path_buf(),
