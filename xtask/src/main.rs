@@ -185,6 +185,16 @@ fn docs(root: &Path, args: &[OsString]) -> Result<(), String> {
             ],
         )?;
     }
+    // The criteria plot is not among k_sweep's [[plot]] tables: draw it on demand.
+    forward(
+        root,
+        &"plot".into(),
+        &[
+            out.join("k_sweep").into_os_string(),
+            "--only".into(),
+            "criteria".into(),
+        ],
+    )?;
     let img = root.join("docs/img");
     std::fs::create_dir_all(&img).map_err(|e| format!("creating {}: {e}", img.display()))?;
     let mut stale = Vec::new();

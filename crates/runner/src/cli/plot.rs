@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::plot::{draw_all, plots_of, write_report};
+use crate::plot::{PlotKind, PlotSpec, draw_all, plots_of, write_report};
 
 /// Arguments of `clusterlab plot`.
 #[derive(Debug, Args)]
@@ -13,7 +13,8 @@ pub struct PlotArgs {
     /// The experiment's results folder (`results/NAME`).
     pub dir: PathBuf,
     /// Draw only this plot: a file stem (`elbow`, `scatter_kmeans_k4_seed0`) or a kind
-    /// (`scatter` draws every scatter plot).
+    /// (`scatter` draws every scatter plot; `elbow`, `selection` and `criteria` are drawn even
+    /// when the grid does not list them).
     #[arg(long, value_name = "NAME")]
     pub only: Option<String>,
 }
@@ -33,6 +34,15 @@ impl PlotArgs {
         if let Some(only) = &self.only {
             let available: Vec<String> = specs.iter().map(|s| s.file_stem()).collect();
             specs.retain(|s| &s.file_stem() == only || s.kind_name() == only);
+            // A whole-experiment kind the grid did not ask for can still be drawn on demand.
+            if specs.is_empty() {
+                specs.extend(match only.as_str() {
+                    "elbow" => Some(PlotSpec::new(PlotKind::Elbow)),
+                    "selection" => Some(PlotSpec::new(PlotKind::Selection)),
+                    "criteria" => Some(PlotSpec::new(PlotKind::Criteria)),
+                    _ => None,
+                });
+            }
             if specs.is_empty() {
                 bail!(
                     "no plot named `{only}` in {}; plots: {}",
