@@ -74,3 +74,56 @@ impl PlotArgs {
         Ok(ExitCode::SUCCESS)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::tests::fixture;
+
+    fn run(dir: &std::path::Path, only: Option<&str>) -> anyhow::Result<ExitCode> {
+        PlotArgs {
+            dir: dir.to_path_buf(),
+            only: only.map(str::to_string),
+        }
+        .execute()
+    }
+
+    #[test]
+    fn redraws_every_plot_and_the_report() {
+        let fx = fixture("cli_all");
+        assert_eq!(run(&fx.dir, None).unwrap(), ExitCode::SUCCESS);
+        for stem in ["scatter_truth", "elbow", "selection", "criteria"] {
+            assert!(fx.dir.join(format!("plots/{stem}.svg")).exists(), "{stem}");
+        }
+        assert!(fx.dir.join("report.html").exists());
+    }
+
+    #[test]
+    fn only_draws_one_plot_or_names_the_choices() {
+        let fx = fixture("cli_only");
+        assert_eq!(run(&fx.dir, Some("elbow")).unwrap(), ExitCode::SUCCESS);
+        assert!(fx.dir.join("plots/elbow.png").exists());
+        assert!(!fx.dir.join("plots/selection.png").exists());
+        let err = run(&fx.dir, Some("elbw")).unwrap_err().to_string();
+        assert!(
+            err.contains("no plot named `elbw`") && err.contains("selection"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_failed_plot_exits_non_zero_but_draws_the_rest() {
+        let fx = fixture("cli_failed");
+        std::fs::remove_dir_all(fx.dir.join("models")).unwrap();
+        assert_eq!(run(&fx.dir, None).unwrap(), ExitCode::FAILURE);
+        assert!(fx.dir.join("plots/elbow.png").exists());
+        assert!(fx.dir.join("report.html").exists());
+    }
+
+    #[test]
+    fn a_folder_without_runs_csv_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("not a results folder"), "{err}");
+    }
+}

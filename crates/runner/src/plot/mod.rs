@@ -49,7 +49,7 @@ mod series;
 mod spec;
 mod style;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use error::PlotError;
 pub use report::write_report;

@@ -33,14 +33,14 @@ impl Lcg {
 const CENTERS: [[f64; 3]; 3] = [[0.0, 0.0, 0.0], [5.0, 5.0, 1.0], [0.0, 6.0, -1.0]];
 const PER_BLOB: usize = 40;
 
-struct Fixture {
-    dir: PathBuf,
+pub(crate) struct Fixture {
+    pub dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
 }
 
 /// A results folder: 3 blobs in 3-D; kmeans and gmm (full, diag), K = 1..4, seeds 0..2; one
 /// failed cell; models saved for the cells the scatter plots show.
-fn fixture(name: &str) -> Fixture {
+pub(crate) fn fixture(name: &str) -> Fixture {
     let (dir, tmp) = match std::env::var_os("CLUSTERLAB_KEEP_PLOTS") {
         Some(keep) => {
             let d = PathBuf::from(keep).join(name);
