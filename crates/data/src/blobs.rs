@@ -2,10 +2,13 @@
 //!
 //! Two random streams are offered ([`RngKind`]):
 //!
-//! - **`chacha`** (the default) is clusterlab's own: fast and parallel. The centers and the
-//!   shuffle come from [`seed::rng`]`(seed)`; the samples of center `i` are drawn in fixed
-//!   blocks of rows, block `b` from the stream [`seed::derive`]`(derive(seed, i), b)`. Blocks
-//!   depend on the shape only, so the bits are the same on 1 thread and on many.
+//! - **`chacha`** (the default) is clusterlab's own: fast and parallel. The centers, then the
+//!   shuffle of the labels, come from [`seed::rng`]`(seed)`; then the rows of the output are
+//!   drawn in fixed blocks, block `b` from the stream [`seed::derive`]`(seed, b)`, each row
+//!   around the center of its label. Blocks depend on the shape only, so the bits are the same
+//!   on 1 thread and on many. Drawing the rows where they land (rather than center by center,
+//!   then moving them, as scikit-learn does) gives the same distribution and saves a random
+//!   gather of the whole matrix, which costs more than the draws themselves.
 //! - **`numpy`** replays NumPy's legacy `RandomState(seed)` exactly as
 //!   `sklearn.datasets.make_blobs(..., random_state=seed)` consumes it, so the same X (every
 //!   bit), y and centers come out: centers drawn uniformly row by row, then for each center in
@@ -456,16 +459,22 @@ pub(crate) fn gather(
 ) -> (Array2<f64>, Vec<usize>) {
     let d = x.ncols();
     let mut out = Array2::<f64>::zeros((perm.len(), d));
-    if d > 0
-        && let Some(dst) = out.as_slice_mut()
-    {
-        dst.par_chunks_mut(d)
-            .zip(perm.par_iter())
-            .for_each(|(row, &p)| {
-                for (o, v) in row.iter_mut().zip(x.row(p)) {
-                    *o = *v;
-                }
-            });
+    match (out.as_slice_mut(), x.as_slice()) {
+        (Some(dst), Some(src)) if d > 0 => {
+            let rows = block_rows(d);
+            dst.par_chunks_mut(rows * d)
+                .zip(perm.par_chunks(rows))
+                .for_each(|(block, idx)| {
+                    for (row, &p) in block.chunks_exact_mut(d).zip(idx) {
+                        row.copy_from_slice(&src[p * d..(p + 1) * d]);
+                    }
+                });
+        }
+        _ => {
+            for (mut row, &p) in out.rows_mut().into_iter().zip(perm) {
+                row.assign(&x.row(p));
+            }
+        }
     }
     let y = perm.iter().map(|&p| y[p]).collect();
     (out, y)
@@ -485,37 +494,30 @@ fn blobs_chacha(plan: &Plan, seed: u64, shuffle: bool) -> Blobs {
             Array2::from_shape_simple_fn((*n, d), || low + (high - low) * master.random::<f64>())
         }
     };
-    let n: usize = plan.counts.iter().sum();
+    // Shuffling the labels first and then drawing every row where it lands gives the same
+    // distribution as drawing center by center and shuffling the rows, without moving the
+    // samples a second time (a random gather of the whole matrix costs more than the draws).
+    let mut y = labels_in_order(&plan.counts);
+    if shuffle {
+        y.shuffle(&mut master);
+    }
+    let n = y.len();
     let mut x = Array2::<f64>::zeros((n, d));
-    if let Some(buf) = x.as_slice_mut() {
-        // Cut the buffer into (center, block) pieces; each piece has its own derived stream.
+    if let Some(buf) = x.as_slice_mut()
+        && d > 0
+    {
         let rows = block_rows(d);
-        let mut pieces: Vec<(usize, u64, &mut [f64])> = Vec::new();
-        let mut rest = buf;
-        for (i, &count) in plan.counts.iter().enumerate() {
-            let (mine, tail) = rest.split_at_mut(count * d);
-            rest = tail;
-            for (b, block) in mine.chunks_mut(rows * d).enumerate() {
-                pieces.push((i, b as u64, block));
-            }
-        }
-        pieces.into_par_iter().for_each(|(i, b, block)| {
-            let mut rng = seed::rng(seed::derive(seed::derive(seed, i as u64), b));
-            fill_normal(
-                &mut rng,
-                block,
-                centers.row(i).as_slice().unwrap_or(&[]),
-                plan.stds[i],
-            );
-        });
+        buf.par_chunks_mut(rows * d)
+            .zip(y.par_chunks(rows))
+            .enumerate()
+            .for_each(|(b, (block, labels))| {
+                let mut rng = seed::rng(seed::derive(seed, b as u64));
+                for (row, &label) in block.chunks_exact_mut(d).zip(labels) {
+                    let c = centers.row(label);
+                    fill_normal(&mut rng, row, c.as_slice().unwrap_or(&[]), plan.stds[label]);
+                }
+            });
     }
-    let y = labels_in_order(&plan.counts);
-    if !shuffle {
-        return Blobs { x, y, centers };
-    }
-    let mut perm: Vec<usize> = (0..n).collect();
-    perm.shuffle(&mut master);
-    let (x, y) = gather(x.view(), &y, &perm);
     Blobs { x, y, centers }
 }
 
