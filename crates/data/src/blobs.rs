@@ -70,7 +70,10 @@ impl std::str::FromStr for RngKind {
 
 /// `n_samples` of `make_blobs`: a total split over the centers, or one count per center.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a number of samples (an integer >= 1) or a list of counts, one per center"
+)]
 pub enum NSamples {
     /// A total, split as evenly as possible, the remainder going to the first centers.
     Total(usize),
@@ -80,7 +83,10 @@ pub enum NSamples {
 
 /// `centers` of `make_blobs`: how many to draw, or where they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a number of centers or a list of coordinate lists, one per center"
+)]
 pub enum Centers {
     /// Draw this many centers uniformly in `center_box`.
     Count(usize),
@@ -90,7 +96,10 @@ pub enum Centers {
 
 /// `cluster_std` of `make_blobs`: one standard deviation, or one per center.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a standard deviation (a number >= 0) or a list of them, one per center"
+)]
 pub enum ClusterStd {
     /// The same standard deviation for every center.
     Same(f64),

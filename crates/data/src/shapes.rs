@@ -455,7 +455,7 @@ impl UnevenParams {
 /// `n_samples` of the two-class shapes: a total (split `n // 2` outer, the rest inner) or the
 /// pair `[outer, inner]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number of samples or a pair [outer, inner]")]
 pub enum NSamples2 {
     /// A total: `n // 2` in the outer shape, the rest in the inner one.
     Total(usize),

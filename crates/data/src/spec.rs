@@ -48,7 +48,10 @@ fn comma() -> char {
 
 /// A label column as written in a grid file: an index or a name (`"none"` for no labels).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a column index (an integer >= 0), a header name, or \"none\""
+)]
 pub enum LabelColumnSpec {
     /// A 0-based column index.
     Index(usize),
@@ -254,6 +257,13 @@ mod tests {
         for kind in DatasetSpec::KINDS {
             assert!(err.to_string().contains(kind), "{err}");
         }
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_says_what_was_expected() {
+        let t: toml::Table = toml::from_str("n_samples = \"many\"").unwrap();
+        let err = DatasetSpec::from_kind("blobs", t).unwrap_err().to_string();
+        assert!(err.contains("a number of samples"), "{err}");
     }
 
     #[test]
