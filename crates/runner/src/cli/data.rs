@@ -542,6 +542,49 @@ mod tests {
     }
 
     #[test]
+    fn blobs_file_reads_back_to_the_generated_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x.csv");
+        let centers = dir.path().join("c.csv");
+        std::fs::write(&centers, "a,b,c\n0,0,0\n5,5,5\n").unwrap();
+        let out_s = out.to_str().unwrap();
+        let centers_s = centers.to_str().unwrap();
+        let cmd = parse(&[
+            "blobs",
+            "--n-samples",
+            "50",
+            "--centers-file",
+            centers_s,
+            "--seed",
+            "170",
+            "--rng",
+            "numpy",
+            "--out",
+            out_s,
+        ]);
+        let DataCommand::Blobs(a) = &cmd else {
+            panic!("not blobs")
+        };
+        let want = make_blobs(&a.params().unwrap()).unwrap();
+        cmd.execute().unwrap();
+        let back = read_csv(&out, &CsvOptions::default()).unwrap();
+        assert_eq!(back.x().dim(), (50, 3));
+        assert!(
+            back.x()
+                .iter()
+                .zip(want.x.iter())
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+        // Labels are renumbered by first appearance; the partition is the same.
+        let got = back.labels().unwrap();
+        for i in 0..50 {
+            for j in 0..50 {
+                assert_eq!(got[i] == got[j], want.y[i] == want.y[j]);
+            }
+        }
+    }
+
+    #[test]
     fn bad_lists_are_refused_by_the_parser() {
         let bad = Cli::try_parse_from(["data", "blobs", "--n-samples", "3,x"]);
         assert!(bad.is_err());
