@@ -45,6 +45,9 @@ pub enum LabelColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Header {
     /// The first row is a header if any of its cells does not parse as a number.
+    ///
+    /// A file without a header whose labels are names (`1.5,2,setosa`) would have its first
+    /// row taken for a header: say [`Header::Absent`] for such files.
     #[default]
     Auto,
     /// The first row is a header.
