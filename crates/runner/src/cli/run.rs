@@ -4,16 +4,136 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::Args;
 
+use crate::{
+    exec::{self, Progress, RunOptions},
+    grid::{GridFile, Plan},
+};
+
 /// Arguments of `clusterlab run`.
 #[derive(Debug, Args)]
+#[command(
+    long_about = "Runs every cell of a TOML experiment grid (each model x dataset x axis values x K \
+                  x seed) in parallel and writes results/NAME/: runs.csv, summary.csv, \
+                  experiment.toml, meta.json, data.csv, models/ and plots/. The whole file is \
+                  checked before anything runs. Running the same file again computes only the \
+                  cells that have no result yet."
+)]
 pub struct RunArgs {
-    /// The grid file (TOML).
+    /// The grid file (TOML). Relative paths inside it are relative to the file.
     pub grid: PathBuf,
+    /// Results folder (default: results/NAME, NAME from [experiment] or the file's stem).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Cells run in parallel on this many threads (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Discard earlier results in the folder and recompute every cell.
+    #[arg(long)]
+    pub force: bool,
+    /// Check the file and print the axes, cells per model and results folder; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl RunArgs {
     /// Runs the grid.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
-        anyhow::bail!("the experiment runner is not built yet (see the runner issue)")
+        if self.jobs == Some(0) {
+            anyhow::bail!("--jobs must be at least 1");
+        }
+        let plan = GridFile::load(&self.grid)?;
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&plan.grid.experiment.name));
+        if self.dry_run {
+            print!("{}", dry_run_text(&plan, &out));
+            return Ok(ExitCode::SUCCESS);
+        }
+        let opts = RunOptions {
+            out_dir: out.clone(),
+            jobs: self.jobs,
+            force: self.force,
+            progress: if self.quiet {
+                Progress::Quiet
+            } else {
+                Progress::Auto
+            },
+        };
+        let outcome = exec::run(&plan, &opts)?;
+        if !self.quiet {
+            println!(
+                "{}: {} cells ({} run, {} already done, {} failed) in {:.2} s on {} threads -> {}",
+                plan.grid.experiment.name,
+                outcome.n_cells,
+                outcome.n_run,
+                outcome.n_skipped,
+                outcome.failed.len(),
+                outcome.cells_seconds,
+                outcome.threads,
+                out.display()
+            );
+        }
+        if outcome.failed.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("{} cells failed:", outcome.failed.len());
+        for f in &outcome.failed {
+            eprintln!(
+                "  {} {} k={} seed={}: {}",
+                f.id, f.model, f.k, f.seed, f.error
+            );
+        }
+        Ok(ExitCode::FAILURE)
     }
+}
+
+/// What `--dry-run` prints.
+pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let g = &plan.grid;
+    let _ = writeln!(s, "experiment: {}", g.experiment.name);
+    if let Some(d) = &g.experiment.description {
+        let _ = writeln!(s, "  {d}");
+    }
+    let _ = writeln!(
+        s,
+        "data: {} ({} dataset{})",
+        g.data.kind,
+        plan.datasets.len(),
+        if plan.datasets.len() == 1 { "" } else { "s" }
+    );
+    for d in &plan.datasets {
+        let _ = writeln!(
+            s,
+            "  {}: {} samples x {} features{}",
+            d.id.as_deref().unwrap_or("data"),
+            d.data.n_samples(),
+            d.data.n_features(),
+            if d.data.labels().is_some() {
+                ", labelled"
+            } else {
+                ""
+            }
+        );
+    }
+    for m in &plan.models {
+        let _ = writeln!(
+            s,
+            "model {} ({}): {} cells",
+            m.name,
+            m.kind.name(),
+            m.n_cells
+        );
+        for (name, values) in &m.axes {
+            let _ = writeln!(s, "  {name}: {}", values.join(", "));
+        }
+    }
+    let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    let _ = writeln!(s, "results: {}", out.display());
+    s
 }

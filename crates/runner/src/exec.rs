@@ -1,0 +1,266 @@
+//! Running a plan: every cell on rayon's pool, results journaled as they finish, tables
+//! written at the end in grid order.
+//!
+//! A cell's result depends only on its data, its configuration and its seed: the fit is the
+//! algorithm crate's own `fit` with that seed, so it equals what `clusterlab fit` gives, and
+//! the algorithm crates make their own parallel sums independent of the thread count. The only
+//! shared state is the journal (behind a mutex) and the progress bar.
+
+use std::{
+    collections::HashMap,
+    fs,
+    io::IsTerminal,
+    panic::{AssertUnwindSafe, catch_unwind},
+    path::{Path, PathBuf},
+    sync::Mutex,
+    time::{Instant, SystemTime},
+};
+
+use rayon::prelude::*;
+
+use crate::{
+    Error,
+    grid::{Cell, CellId, Plan},
+    record::{self, CellRecord, Journal, Status},
+};
+
+/// How much a run prints while it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A progress bar when stdout is a terminal, else nothing until the end.
+    Auto,
+    /// Nothing.
+    Quiet,
+}
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The results folder.
+    pub out_dir: PathBuf,
+    /// Threads of the pool (`None`: all cores).
+    pub jobs: Option<usize>,
+    /// Discard earlier results in `out_dir` and run every cell.
+    pub force: bool,
+    /// Progress display.
+    pub progress: Progress,
+}
+
+impl RunOptions {
+    /// Options writing to `out_dir`, on all cores, resuming, with automatic progress.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            out_dir: out_dir.into(),
+            jobs: None,
+            force: false,
+            progress: Progress::Auto,
+        }
+    }
+}
+
+/// A failed cell, for the final report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedCell {
+    /// The cell's id.
+    pub id: CellId,
+    /// The model's name.
+    pub model: String,
+    /// K.
+    pub k: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The error.
+    pub error: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The results folder.
+    pub out_dir: PathBuf,
+    /// Cells in the plan.
+    pub n_cells: usize,
+    /// Cells computed by this run.
+    pub n_run: usize,
+    /// Cells found in the journal and not recomputed.
+    pub n_skipped: usize,
+    /// Every failed cell of the plan (this run's and earlier ones), in grid order.
+    pub failed: Vec<FailedCell>,
+    /// Wall time of the cells, in seconds.
+    pub cells_seconds: f64,
+    /// Sum of the fit times of the cells this run computed, in seconds.
+    pub fit_seconds_sum: f64,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// Files a run owns in its results folder; `--force` removes exactly these.
+const OWNED: [&str; 6] = [
+    "cells.jsonl",
+    "runs.csv",
+    "summary.csv",
+    "meta.json",
+    "experiment.toml",
+    "data.csv",
+];
+
+/// Runs every cell of `plan` that has no result yet in `opts.out_dir`, then writes the tables.
+pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
+    let started = SystemTime::now();
+    let dir = &opts.out_dir;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    if opts.force {
+        for f in OWNED {
+            let p = dir.join(f);
+            if p.exists() {
+                fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+        for d in ["models", "data"] {
+            let p = dir.join(d);
+            if p.is_dir() {
+                fs::remove_dir_all(&p).map_err(io(&p))?;
+            }
+        }
+    }
+    fs::create_dir_all(dir.join("models")).map_err(io(dir))?;
+    crate::write_inputs(plan, dir)?;
+
+    let (journal, mut done) = Journal::open(&dir.join("cells.jsonl"))?;
+    let todo: Vec<&Cell> = plan
+        .cells
+        .iter()
+        .filter(|c| !done.contains_key(&c.id))
+        .collect();
+    let n_skipped = plan.cells.len() - todo.len();
+
+    let threads = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Pool(e.to_string()))?;
+
+    let bar =
+        (opts.progress == Progress::Auto && std::io::stdout().is_terminal() && !todo.is_empty())
+            .then(|| {
+                let bar = indicatif::ProgressBar::new(todo.len() as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} cells, {elapsed} elapsed, ETA {eta}",
+                ) {
+                    bar.set_style(style);
+                }
+                bar
+            });
+
+    let journal = Mutex::new(journal);
+    let t0 = Instant::now();
+    let new: Vec<Result<CellRecord, Error>> = pool.install(|| {
+        todo.par_iter()
+            .map(|cell| {
+                let rec = run_cell(plan, cell, dir)?;
+                journal
+                    .lock()
+                    .map_err(|_| Error::Pool("a cell panicked while writing the journal".into()))?
+                    .append(&rec)?;
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+                Ok(rec)
+            })
+            .collect()
+    });
+    let cells_seconds = t0.elapsed().as_secs_f64();
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut fit_seconds_sum = 0.0;
+    let n_run = new.len();
+    for (cell, rec) in todo.iter().zip(new) {
+        let rec = rec?;
+        fit_seconds_sum += rec.fit_seconds.parse::<f64>().unwrap_or(0.0);
+        done.insert(cell.id, rec);
+    }
+
+    write_tables(plan, &done, dir)?;
+    let failed = plan
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let rec = done.get(&c.id)?;
+            (rec.status == Status::Failed).then(|| FailedCell {
+                id: c.id,
+                model: c.model.clone(),
+                k: c.k,
+                seed: c.seed,
+                error: rec.error.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let outcome = RunOutcome {
+        out_dir: dir.clone(),
+        n_cells: plan.cells.len(),
+        n_run,
+        n_skipped,
+        failed,
+        cells_seconds,
+        fit_seconds_sum,
+        threads,
+    };
+    crate::write_meta(plan, &outcome, started, SystemTime::now())?;
+    Ok(outcome)
+}
+
+/// Fits one cell, saves its model, and returns its record. A fit that fails or panics becomes
+/// a failed record; only I/O errors of the results folder are errors here.
+fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
+    let x = plan.datasets[cell.data].data.x();
+    let t = Instant::now();
+    let fitted = catch_unwind(AssertUnwindSafe(|| cell.clusterer.fit_dyn(x, cell.seed)));
+    let seconds = t.elapsed().as_secs_f64();
+    let model = match fitted {
+        Ok(Ok(model)) => model,
+        Ok(Err(err)) => return Ok(CellRecord::failed(cell, err.to_string(), seconds)),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            return Ok(CellRecord::failed(
+                cell,
+                format!("the fit panicked: {msg}"),
+                seconds,
+            ));
+        }
+    };
+    let summary = model.summary();
+    let json = record::model_json(plan, cell, model.as_ref());
+    let path = dir.join("models").join(format!("{}.json", cell.id));
+    let text = serde_json::to_vec(&json).map_err(|source| Error::Json {
+        path: path.clone(),
+        source,
+    })?;
+    fs::write(&path, text).map_err(|source| Error::Io { path, source })?;
+    Ok(CellRecord::ok(cell, &summary, &[], seconds))
+}
+
+/// Writes `runs.csv` and `summary.csv` from the records, atomically.
+pub fn write_tables(
+    plan: &Plan,
+    records: &HashMap<CellId, CellRecord>,
+    dir: &Path,
+) -> Result<(), Error> {
+    let csv_err = |path: PathBuf| move |source| Error::Csv { path, source };
+    let runs = dir.join("runs.csv");
+    let bytes = record::runs_csv(plan, records, &[]).map_err(csv_err(runs.clone()))?;
+    record::write_atomic(&runs, &bytes)?;
+    let summary = dir.join("summary.csv");
+    let bytes = record::summary_csv(plan, records, &[]).map_err(csv_err(summary.clone()))?;
+    record::write_atomic(&summary, &bytes)
+}

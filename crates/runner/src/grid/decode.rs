@@ -1,0 +1,287 @@
+//! Typed values from parts of the grid file, with errors placed at their key.
+//!
+//! The algorithm and data crates define their parameters as serde structs
+//! (`deny_unknown_fields`, scikit-learn's names). The runner assembles each cell's parameters
+//! from several places of the file (a model's table, a `[grid]` axis, a `[grid.NAME]` axis),
+//! renders them as one inline TOML table, and lets toml's deserializer read it. The rendered
+//! text remembers which key each piece came from, so the span of any error maps back to the
+//! key's line and column in the original file.
+
+use std::ops::Range;
+
+use super::source::{Problem, Source};
+
+/// One key of an assembled table: its value and where it was written in the grid file.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The parameter's name, as the algorithm crate spells it.
+    pub name: String,
+    /// The value.
+    pub value: toml::Value,
+    /// The dotted path used in messages (`grid.gmm.covariance_type`).
+    pub path: String,
+    /// Where the key was written.
+    pub key_span: Range<usize>,
+    /// Where the value was written.
+    pub value_span: Range<usize>,
+}
+
+/// Where the assembled table as a whole lives (for "missing field" errors).
+#[derive(Debug, Clone)]
+pub struct Whole<'a> {
+    /// Dotted path of the table (`model.gmm`).
+    pub path: &'a str,
+    /// Its span in the file.
+    pub span: &'a Range<usize>,
+}
+
+/// A TOML document (one `key = value` line per entry) and where each piece came from.
+///
+/// A document rather than an inline table, because toml's deserializer reports spans for the
+/// keys and values of a document but not of a standalone value.
+#[derive(Debug)]
+pub struct Rendered<'a> {
+    /// The text, e.g. `n_init = 10\nn_clusters = 3\n`.
+    pub text: String,
+    pieces: Vec<(Range<usize>, Range<usize>, &'a Entry)>,
+}
+
+/// Renders entries as a document, one line each.
+pub fn render(entries: &[Entry]) -> Rendered<'_> {
+    let mut text = String::new();
+    let mut pieces = Vec::with_capacity(entries.len());
+    for e in entries {
+        let k0 = text.len();
+        push_key(&mut text, &e.name);
+        let k1 = text.len();
+        text.push_str(" = ");
+        let v0 = text.len();
+        push_value(&mut text, &e.value);
+        pieces.push((k0..k1, v0..text.len(), e));
+        text.push('\n');
+    }
+    Rendered { text, pieces }
+}
+
+impl Rendered<'_> {
+    /// A deserializer over the rendered document.
+    pub fn deserializer(&self) -> toml::de::Deserializer<'_> {
+        toml::de::Deserializer::new(&self.text)
+    }
+}
+
+/// Writes a key, quoting it unless it is a bare key.
+pub fn push_key(out: &mut String, key: &str) {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        out.push_str(key);
+    } else {
+        push_value(out, &toml::Value::String(key.to_owned()));
+    }
+}
+
+/// Writes a value in TOML syntax, inline.
+pub fn push_value(out: &mut String, v: &toml::Value) {
+    use std::fmt::Write;
+    match v {
+        toml::Value::Table(t) => {
+            out.push_str("{ ");
+            for (i, (k, v)) in t.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_key(out, k);
+                out.push_str(" = ");
+                push_value(out, v);
+            }
+            out.push_str(" }");
+        }
+        toml::Value::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_value(out, v);
+            }
+            out.push(']');
+        }
+        // Floats in shortest round-trip form, always with a point or exponent so that TOML
+        // reads them back as floats.
+        toml::Value::Float(x) if x.is_finite() => {
+            let _ = write!(out, "{x:?}");
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+impl Rendered<'_> {
+    /// Maps an error of deserializing [`Rendered::text`] to a problem in the grid file.
+    pub fn problem(&self, src: &Source, whole: &Whole<'_>, err: &toml::de::Error) -> Problem {
+        let message = with_suggestion(err.message());
+        // A missing field is about the table as a whole, whatever span it was given.
+        let at = err
+            .span()
+            .map(|s| s.start)
+            .filter(|_| !message.starts_with("missing field"));
+        for (k, v, e) in &self.pieces {
+            if let Some(at) = at {
+                if k.contains(&at) {
+                    return src.problem(&e.key_span, &e.path, message);
+                }
+                if (v.start..=v.end).contains(&at) {
+                    return src.problem(&e.value_span, &e.path, message);
+                }
+            }
+        }
+        src.problem(whole.span, whole.path, message)
+    }
+
+    /// The entry a parameter name came from, if any.
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.pieces
+            .iter()
+            .map(|(_, _, e)| *e)
+            .find(|e| e.name == name)
+    }
+}
+
+/// Adds "did you mean" to serde's "unknown field/variant `x`, expected one of `a`, `b`".
+pub fn with_suggestion(message: &str) -> String {
+    let unknown = message.starts_with("unknown field") || message.starts_with("unknown variant");
+    if !unknown {
+        return message.to_owned();
+    }
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    match quoted.split_first() {
+        Some((given, candidates)) => match did_you_mean(given, candidates.iter().copied()) {
+            Some(s) => format!("{message}; did you mean `{s}`?"),
+            None => message.to_owned(),
+        },
+        None => message.to_owned(),
+    }
+}
+
+/// The candidate closest to `given` by edit distance, if it is close enough to be a typo.
+///
+/// ```
+/// use clusterlab_runner::grid::did_you_mean;
+/// assert_eq!(did_you_mean("n_int", ["n_init", "max_iter"]), Some("n_init"));
+/// assert_eq!(did_you_mean("colour", ["n_init", "max_iter"]), None);
+/// ```
+pub fn did_you_mean<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (given.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(given, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct P {
+        n_init: usize,
+        tol: Option<f64>,
+    }
+
+    fn entry(name: &str, value: toml::Value, at: usize) -> Entry {
+        Entry {
+            name: name.into(),
+            value,
+            path: format!("model.{name}"),
+            key_span: at..at + name.len(),
+            value_span: at + 10..at + 11,
+        }
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+    }
+
+    #[test]
+    fn unknown_key_is_placed_at_the_key_with_a_suggestion() {
+        let src = Source::new("g.toml", "0123456789\n0123456789n_int = 3\n");
+        let entries = [
+            entry("n_init", toml::Value::Integer(1), 0),
+            entry("n_int", toml::Value::Integer(3), 21),
+        ];
+        let r = render(&entries);
+        let err = P::deserialize(r.deserializer()).unwrap_err();
+        let whole = Whole {
+            path: "model",
+            span: &(0..0),
+        };
+        let p = r.problem(&src, &whole, &err);
+        assert_eq!((p.line, p.column), (2, 11));
+        assert_eq!(p.key, "model.n_int");
+        assert!(
+            p.message.contains("did you mean `n_init`?"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_placed_at_the_value() {
+        let src = Source::new("g.toml", "0123456789\n0123456789n_init = \"x\"\n");
+        let entries = [entry("n_init", toml::Value::String("x".into()), 11)];
+        let r = render(&entries);
+        let err = P::deserialize(r.deserializer()).unwrap_err();
+        let p = r.problem(
+            &src,
+            &Whole {
+                path: "model",
+                span: &(0..0),
+            },
+            &err,
+        );
+        assert_eq!(p.key, "model.n_init");
+        assert_eq!((p.line, p.column), (2, 11));
+        assert!(p.message.contains("invalid type"), "{}", p.message);
+    }
+
+    #[test]
+    fn floats_render_as_floats() {
+        let mut s = String::new();
+        push_value(&mut s, &toml::Value::Float(1.0));
+        assert_eq!(s, "1.0");
+        s.clear();
+        push_value(&mut s, &toml::Value::Float(1e-300));
+        assert_eq!(s, "1e-300");
+    }
+}

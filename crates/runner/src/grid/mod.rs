@@ -1,0 +1,706 @@
+//! Grid files: reading (raw, as written), then planning (every cell typed and validated).
+//!
+//! A grid file is read in two steps, after ripgrep's `LowArgs` -> `HiArgs`:
+//!
+//! 1. [`GridFile::parse`] reads the TOML into structures that mirror the file (sections, models,
+//!    axes), each value keeping its line and column. Structural problems (unknown keys, wrong
+//!    types, empty axes, duplicate model names) are collected, not returned at the first one.
+//! 2. [`GridFile::plan`] generates or reads the data, expands the grid once (generically, for
+//!    every model kind) and builds every cell's parameters through the
+//!    [registry](crate::registry), so that a bad value is found before any fit runs. Every
+//!    problem of the file is reported together in one [`GridError`].
+//!
+//! # Cell order
+//!
+//! Cells are listed model by model in file order; within a model, dataset by dataset (the
+//! `[grid.data]` axes, in file order, first axis outermost); then the model's other axes (those
+//! of `[grid]`, then those of `[grid.NAME]`, each in file order, first outermost); then `k`;
+//! then `seed`, innermost. `runs.csv` follows this order whatever order the cells finished in.
+
+mod decode;
+mod plan;
+mod source;
+
+use std::{
+    fmt,
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+pub use decode::{did_you_mean, with_suggestion};
+pub use plan::{Cell, CellId, ModelPlan, Plan, PlannedDataset, value_text};
+pub use source::{Key, Node, NodeValue, Problem, Source};
+
+use crate::registry::ModelKind;
+
+/// The sections a grid file may have.
+const TOP_KEYS: [&str; 5] = ["experiment", "data", "model", "grid", "plot"];
+/// The keys of `[experiment]`.
+const EXPERIMENT_KEYS: [&str; 2] = ["name", "description"];
+
+/// Every problem found in a grid file, each with its line, column and key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridError {
+    /// The grid file.
+    pub path: PathBuf,
+    /// The problems, sorted by position.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for GridError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{} has {n} problem{}; nothing was run",
+            self.path.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  {}:{}:{}: ", self.path.display(), p.line, p.column)?;
+            if !p.key.is_empty() {
+                write!(f, "`{}`: ", p.key)?;
+            }
+            f.write_str(&p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GridError {}
+
+/// `[experiment]`.
+#[derive(Debug, Clone)]
+pub struct ExperimentSection {
+    /// The experiment's name: results go to `results/NAME/`. Defaults to the file's stem.
+    pub name: String,
+    /// A sentence on what the experiment asks.
+    pub description: Option<String>,
+}
+
+/// `[data]`: the dataset's kind and its other keys, as written.
+#[derive(Debug, Clone)]
+pub struct DataSection {
+    /// `kind`.
+    pub kind: String,
+    /// Where `kind` was written (or the section's header).
+    pub kind_span: Range<usize>,
+    /// Where the section starts.
+    pub span: Range<usize>,
+    /// The other keys.
+    pub entries: Vec<(Key, Node)>,
+}
+
+/// One `[[model]]` table.
+#[derive(Debug, Clone)]
+pub struct ModelSection {
+    /// The model's name (its kind unless `name` is given).
+    pub name: String,
+    /// The algorithm.
+    pub kind: ModelKind,
+    /// Where the table starts.
+    pub span: Range<usize>,
+    /// The table's other keys (parameters), as written.
+    pub entries: Vec<(Key, Node)>,
+}
+
+/// Which cells an axis applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `[grid]`: every model that has the parameter (`k` and `seed`: every model).
+    All,
+    /// `[grid.NAME]`: the model of that index.
+    Model(usize),
+    /// `[grid.data]`: the dataset.
+    Data,
+}
+
+/// One value of an axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AxisValue {
+    /// The value.
+    pub value: toml::Value,
+    /// Where it was written (for a range, the range's table).
+    pub span: Range<usize>,
+}
+
+/// One axis of the grid: a key and its list of values.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    /// Where the axis applies.
+    pub scope: Scope,
+    /// The key, as written.
+    pub key: Key,
+    /// The dotted path for messages (`grid.gmm.covariance_type`).
+    pub path: String,
+    /// The values, in order.
+    pub values: Vec<AxisValue>,
+}
+
+/// A grid file as written: sections, models, axes and plot tables, with positions.
+#[derive(Debug, Clone)]
+pub struct GridFile {
+    /// The file's text and path.
+    pub source: Source,
+    /// `[experiment]`.
+    pub experiment: ExperimentSection,
+    /// `[data]`.
+    pub data: DataSection,
+    /// `[[model]]`, in file order.
+    pub models: Vec<ModelSection>,
+    /// Every axis, in file order.
+    pub axes: Vec<Axis>,
+    /// The `[[plot]]` tables, as written.
+    pub plots: Vec<Node>,
+}
+
+impl GridFile {
+    /// Reads a grid file and plans it: the usual way in.
+    ///
+    /// The problems of both steps are reported together: a typo in one model does not hide a
+    /// `k` too large for the data in another.
+    pub fn load(path: &Path) -> Result<Plan, crate::Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (grid, mut problems) = GridFile::parse_collect(Source::new(path, text))?;
+        let plan = grid.plan_collect(&mut problems);
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(GridError {
+                path: path.to_path_buf(),
+                problems,
+            }
+            .into());
+        }
+        Ok(plan)
+    }
+
+    /// Reads and parses a grid file (without planning it).
+    pub fn read(path: &Path) -> Result<GridFile, crate::Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(GridFile::parse(Source::new(path, text))?)
+    }
+
+    /// Parses a grid file's text, collecting every structural problem.
+    pub fn parse(source: Source) -> Result<GridFile, GridError> {
+        let (grid, mut problems) = GridFile::parse_collect(source)?;
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(GridError {
+                path: grid.source.path().to_path_buf(),
+                problems,
+            });
+        }
+        Ok(grid)
+    }
+
+    /// Parses what can be parsed and returns it with the problems found. Only a file that is
+    /// not TOML at all is an error here.
+    fn parse_collect(source: Source) -> Result<(GridFile, Vec<Problem>), GridError> {
+        let mut problems = Vec::new();
+        let root = match Node::parse(source.text()) {
+            Ok(root) => root,
+            Err(err) => {
+                let span = err.span().unwrap_or(0..0);
+                problems.push(source.problem(&span, "", err.message().trim().to_owned()));
+                return Err(GridError {
+                    path: source.path().to_path_buf(),
+                    problems,
+                });
+            }
+        };
+        let table = root.as_table().unwrap_or_default();
+        let mut p = Parser {
+            src: &source,
+            problems: &mut problems,
+        };
+        for (k, _) in table {
+            if !TOP_KEYS.contains(&k.name.as_str()) {
+                p.unknown(k, &k.name, "a section", &TOP_KEYS);
+            }
+        }
+        let experiment = p.experiment(source::get(table, "experiment"));
+        let data = p.data(source::get(table, "data"));
+        let models = p.models(source::get(table, "model"));
+        let axes = p.axes(source::get(table, "grid"), &models);
+        let plots = p.plots(source::get(table, "plot"));
+        let grid = GridFile {
+            source,
+            experiment,
+            data,
+            models,
+            axes,
+            plots,
+        };
+        Ok((grid, problems))
+    }
+
+    /// The folder relative paths in the file are resolved against: the file's own folder.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.source.path().parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a Source,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Parser<'_> {
+    fn push(&mut self, span: &Range<usize>, key: &str, message: impl Into<String>) {
+        self.problems.push(self.src.problem(span, key, message));
+    }
+
+    fn unknown(&mut self, key: &Key, path: &str, what: &str, allowed: &[&str]) {
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut msg = format!("unknown key, expected {what}: one of {list}");
+        if let Some(s) = did_you_mean(&key.name, allowed.iter().copied()) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        }
+        self.push(&key.span, path, msg);
+    }
+
+    fn expect_table<'n>(
+        &mut self,
+        entry: &'n (Key, Node),
+        path: &str,
+    ) -> Option<&'n [(Key, Node)]> {
+        let (k, v) = entry;
+        match v.as_table() {
+            Some(t) => Some(t),
+            None => {
+                self.push(
+                    &k.span,
+                    path,
+                    format!("expected a table, found {}", v.value.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, entry: &(Key, Node), path: &str) -> Option<String> {
+        let (_, v) = entry;
+        match v.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                self.push(
+                    &v.span,
+                    path,
+                    format!("expected a string, found {}", v.value.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn experiment(&mut self, entry: Option<&(Key, Node)>) -> ExperimentSection {
+        let stem = self.src.path().file_stem().map_or_else(
+            || "experiment".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let mut out = ExperimentSection {
+            name: stem,
+            description: None,
+        };
+        let Some(entry) = entry else { return out };
+        let Some(table) = self.expect_table(entry, "experiment") else {
+            return out;
+        };
+        for e in table {
+            let path = format!("experiment.{}", e.0.name);
+            match e.0.name.as_str() {
+                "name" => {
+                    if let Some(name) = self.string(e, &path) {
+                        let ok = !name.is_empty()
+                            && name
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                            && !name.starts_with('.');
+                        if ok {
+                            out.name = name;
+                        } else {
+                            self.push(
+                                &e.1.span,
+                                &path,
+                                "a name is a folder name: letters, digits, `_`, `-` and `.` only",
+                            );
+                        }
+                    }
+                }
+                "description" => out.description = self.string(e, &path),
+                _ => self.unknown(&e.0, &path, "a key of [experiment]", &EXPERIMENT_KEYS),
+            }
+        }
+        out
+    }
+
+    fn data(&mut self, entry: Option<&(Key, Node)>) -> DataSection {
+        let mut out = DataSection {
+            kind: String::new(),
+            kind_span: 0..0,
+            span: 0..0,
+            entries: Vec::new(),
+        };
+        let Some(entry) = entry else {
+            self.push(
+                &(0..0),
+                "data",
+                "the file has no [data] section: say which data to cluster (kind = \"blobs\", ...)",
+            );
+            return out;
+        };
+        out.span = entry.0.span.clone();
+        out.kind_span = entry.0.span.clone();
+        let Some(table) = self.expect_table(entry, "data") else {
+            return out;
+        };
+        for e in table {
+            if e.0.name == "kind" {
+                out.kind_span = e.1.span.clone();
+                if let Some(kind) = self.string(e, "data.kind") {
+                    out.kind = kind;
+                }
+            } else {
+                out.entries.push(e.clone());
+            }
+        }
+        if source::get(table, "kind").is_none() {
+            self.push(&entry.0.span, "data.kind", "[data] needs a `kind`");
+        }
+        out
+    }
+
+    fn models(&mut self, entry: Option<&(Key, Node)>) -> Vec<ModelSection> {
+        let Some((key, node)) = entry else {
+            self.push(
+                &(0..0),
+                "model",
+                "the file has no [[model]] table: add one (kind = \"kmeans\" or \"gmm\")",
+            );
+            return Vec::new();
+        };
+        let NodeValue::Array(items) = &node.value else {
+            self.push(
+                &key.span,
+                "model",
+                "expected [[model]] tables (an array of tables)",
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<ModelSection> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let Some(table) = item.as_table() else {
+                self.push(&item.span, "model", "expected a table");
+                continue;
+            };
+            let mut kind = None;
+            let mut name = None;
+            let mut entries = Vec::new();
+            for e in table {
+                match e.0.name.as_str() {
+                    "kind" => {
+                        let Some(k) = self.string(e, "model.kind") else {
+                            continue;
+                        };
+                        match ModelKind::from_name(&k) {
+                            Some(k) => kind = Some(k),
+                            None => {
+                                let names = ModelKind::ALL.map(ModelKind::name);
+                                let mut msg = format!(
+                                    "unknown model kind `{k}`, expected one of {}",
+                                    names.map(|n| format!("`{n}`")).join(", ")
+                                );
+                                if let Some(s) = did_you_mean(&k, names) {
+                                    msg.push_str(&format!("; did you mean `{s}`?"));
+                                }
+                                self.push(&e.1.span, "model.kind", msg);
+                                kind = None;
+                            }
+                        }
+                    }
+                    "name" => name = self.string(e, "model.name").map(|n| (n, e.1.span.clone())),
+                    _ => entries.push(e.clone()),
+                }
+            }
+            let span = table
+                .first()
+                .map_or(item.span.clone(), |(k, _)| k.span.clone());
+            if source::get(table, "kind").is_none() {
+                self.push(&span, &format!("model[{i}]"), "a [[model]] needs a `kind`");
+            }
+            let Some(kind) = kind else { continue };
+            let (name, name_span) = name.unwrap_or_else(|| (kind.name().to_owned(), span.clone()));
+            if name == "data" || name.is_empty() {
+                self.push(
+                    &name_span,
+                    "model.name",
+                    "`data` and \"\" are not model names",
+                );
+            }
+            if out.iter().any(|m| m.name == name) {
+                self.push(
+                    &name_span,
+                    "model.name",
+                    format!(
+                        "two models are named `{name}`: give each model of one kind its own `name`"
+                    ),
+                );
+            }
+            out.push(ModelSection {
+                name,
+                kind,
+                span,
+                entries,
+            });
+        }
+        out
+    }
+
+    fn axes(&mut self, entry: Option<&(Key, Node)>, models: &[ModelSection]) -> Vec<Axis> {
+        let mut out = Vec::new();
+        let Some(entry) = entry else { return out };
+        let Some(table) = self.expect_table(entry, "grid") else {
+            return out;
+        };
+        for e in table {
+            let (key, node) = e;
+            let scope = if key.name == "data" {
+                Some(Scope::Data)
+            } else {
+                models
+                    .iter()
+                    .position(|m| m.name == key.name)
+                    .map(Scope::Model)
+            };
+            match (scope, node.as_table()) {
+                (Some(scope), Some(sub)) => {
+                    for (k, v) in sub {
+                        let path = format!("grid.{}.{}", key.name, k.name);
+                        if let Some(values) = self.axis_values(v, &path) {
+                            out.push(Axis {
+                                scope,
+                                key: k.clone(),
+                                path,
+                                values,
+                            });
+                        }
+                    }
+                }
+                (None, Some(_)) if !is_range(node) => {
+                    let names: Vec<&str> = models
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .chain(["data"])
+                        .collect();
+                    let mut msg = format!(
+                        "[grid.{}] names no model: expected `data` or a model's name ({})",
+                        key.name,
+                        names[..names.len() - 1]
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if let Some(s) = did_you_mean(&key.name, names.iter().copied()) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    self.push(&key.span, &format!("grid.{}", key.name), msg);
+                }
+                _ => {
+                    let path = format!("grid.{}", key.name);
+                    if let Some(values) = self.axis_values(node, &path) {
+                        out.push(Axis {
+                            scope: Scope::All,
+                            key: key.clone(),
+                            path,
+                            values,
+                        });
+                    }
+                }
+            }
+        }
+        // The same key in [grid] and [grid.NAME] would make a cell's value ambiguous.
+        for (i, a) in out.iter().enumerate() {
+            for b in &out[..i] {
+                let clash = a.key.name == b.key.name
+                    && match (a.scope, b.scope) {
+                        (Scope::Data, _) | (_, Scope::Data) => false,
+                        (x, y) => x == y || x == Scope::All || y == Scope::All,
+                    };
+                if clash {
+                    let msg = format!(
+                        "`{}` is already an axis in `{}`: give an axis in [grid] or in \
+                         [grid.NAME], not both",
+                        a.key.name,
+                        b.path.rsplit_once('.').map_or("grid", |(p, _)| p)
+                    );
+                    self.problems
+                        .push(self.src.problem(&a.key.span, &a.path, msg));
+                }
+            }
+        }
+        out
+    }
+
+    /// An axis: a non-empty list of scalars, or an inclusive integer range `{ from, to, step }`.
+    fn axis_values(&mut self, node: &Node, path: &str) -> Option<Vec<AxisValue>> {
+        match &node.value {
+            NodeValue::Array(items) => {
+                if items.is_empty() {
+                    self.push(&node.span, path, "an axis needs at least one value");
+                    return None;
+                }
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    if matches!(item.value, NodeValue::Array(_) | NodeValue::Table(_)) {
+                        self.push(
+                            &item.span,
+                            path,
+                            format!(
+                                "an axis value is a number, string or boolean, found {}",
+                                item.value.type_name()
+                            ),
+                        );
+                        return None;
+                    }
+                    if values.iter().any(|v: &AxisValue| v.value == item.to_toml()) {
+                        self.push(&item.span, path, "this value is already on the axis");
+                        return None;
+                    }
+                    values.push(AxisValue {
+                        value: item.to_toml(),
+                        span: item.span.clone(),
+                    });
+                }
+                Some(values)
+            }
+            NodeValue::Table(t) if is_range(node) => {
+                let mut get = |name: &str, default: Option<i64>| -> Option<i64> {
+                    match source::get(t, name) {
+                        Some((
+                            _,
+                            Node {
+                                value: NodeValue::Int(i),
+                                ..
+                            },
+                        )) => Some(*i),
+                        Some((_, v)) => {
+                            self.push(
+                                &v.span,
+                                &format!("{path}.{name}"),
+                                format!("expected an integer, found {}", v.value.type_name()),
+                            );
+                            None
+                        }
+                        None => {
+                            if default.is_none() {
+                                self.push(
+                                    &node.span,
+                                    path,
+                                    format!("a range needs `{name}`: {{ from = 1, to = 10 }}"),
+                                );
+                            }
+                            default
+                        }
+                    }
+                };
+                let (from, to, step) = (get("from", None), get("to", None), get("step", Some(1)));
+                for (k, _) in t {
+                    if !["from", "to", "step"].contains(&k.name.as_str()) {
+                        self.unknown(
+                            k,
+                            &format!("{path}.{}", k.name),
+                            "a range key",
+                            &["from", "to", "step"],
+                        );
+                    }
+                }
+                let (from, to, step) = (from?, to?, step?);
+                if step < 1 || from > to {
+                    self.push(
+                        &node.span,
+                        path,
+                        format!("empty range: from = {from}, to = {to}, step = {step} (need from <= to and step >= 1)"),
+                    );
+                    return None;
+                }
+                let n = (to - from) / step + 1;
+                if n > 1_000_000 {
+                    self.push(
+                        &node.span,
+                        path,
+                        format!("a range of {n} values is too long"),
+                    );
+                    return None;
+                }
+                Some(
+                    (0..n)
+                        .map(|i| AxisValue {
+                            value: toml::Value::Integer(from + i * step),
+                            span: node.span.clone(),
+                        })
+                        .collect(),
+                )
+            }
+            _ => {
+                self.push(
+                    &node.span,
+                    path,
+                    format!(
+                        "an axis is a list ([1, 2, 3]) or a range ({{ from = 1, to = 10 }}), found {}",
+                        node.value.type_name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn plots(&mut self, entry: Option<&(Key, Node)>) -> Vec<Node> {
+        let Some((key, node)) = entry else {
+            return Vec::new();
+        };
+        match &node.value {
+            NodeValue::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    if item.as_table().is_some() {
+                        out.push(item.clone());
+                    } else {
+                        self.push(&item.span, "plot", "expected a [[plot]] table");
+                    }
+                }
+                out
+            }
+            _ => {
+                self.push(
+                    &key.span,
+                    "plot",
+                    "expected [[plot]] tables (an array of tables)",
+                );
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Whether a table is an integer range (`from` / `to` keys) rather than a `[grid.NAME]` table.
+fn is_range(node: &Node) -> bool {
+    node.as_table()
+        .is_some_and(|t| source::get(t, "from").is_some() || source::get(t, "to").is_some())
+}

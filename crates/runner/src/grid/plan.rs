@@ -1,0 +1,625 @@
+//! Expanding a parsed grid into cells, each with a built, validated configuration.
+
+use std::{collections::BTreeMap, fmt, ops::Range, sync::Arc};
+
+use clusterlab_core::{Clusterer, Dataset};
+
+use super::{
+    Axis, GridError, GridFile, Scope,
+    decode::{self, Entry, Whole},
+    source::{Key, Node, Problem},
+};
+use crate::registry::{self, BuildError, DataError, ModelKind};
+
+/// A cell's stable identity: a 64-bit FNV-1a hash of its model kind and name, its resolved
+/// parameters, its seed and its data's content. Never its position in the grid, so adding a K
+/// or a seed to a grid leaves every other cell's id, and recorded result, as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellId(pub u64);
+
+impl fmt::Display for CellId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::str::FromStr for CellId {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u64::from_str_radix(s, 16).map(CellId)
+    }
+}
+
+/// 64-bit FNV-1a, incrementally.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    pub(crate) fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    pub(crate) fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+/// The content hash of a dataset: shape, every value's bits, labels.
+pub(crate) fn dataset_hash(data: &Dataset) -> u64 {
+    let mut h = Fnv::new();
+    h.write(&(data.n_samples() as u64).to_le_bytes());
+    h.write(&(data.n_features() as u64).to_le_bytes());
+    for v in data.x().iter() {
+        h.write(&v.to_bits().to_le_bytes());
+    }
+    match data.labels() {
+        Some(labels) => {
+            h.write(b"L");
+            for &l in labels {
+                h.write(&(l as u64).to_le_bytes());
+            }
+        }
+        None => h.write(b"-"),
+    }
+    h.finish()
+}
+
+/// One dataset the cells run on.
+#[derive(Debug)]
+pub struct PlannedDataset {
+    /// `None` for a grid without `[grid.data]` axes (the data is `data.csv`), else a name made
+    /// of the axis values (`cluster_std-0.5`), used for `data/<id>.csv` and the `data_id` column.
+    pub id: Option<String>,
+    /// The `[grid.data]` values this dataset was made with, as `data.<key>` columns.
+    pub axes: Vec<(String, toml::Value)>,
+    /// The samples and labels.
+    pub data: Dataset,
+    /// Its content hash (part of every cell id).
+    pub hash: u64,
+}
+
+/// One cell of the grid: a configuration, a seed and a dataset.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Position in grid order.
+    pub index: usize,
+    /// Stable identity.
+    pub id: CellId,
+    /// The model's name.
+    pub model: String,
+    /// The model's kind.
+    pub kind: ModelKind,
+    /// Number of clusters or components.
+    pub k: usize,
+    /// The model's random seed.
+    pub seed: u64,
+    /// Values of the other axes (model axes by parameter name, then data axes as
+    /// `data.<key>`), in grid order.
+    pub axes: Vec<(String, toml::Value)>,
+    /// Index into [`Plan::datasets`].
+    pub data: usize,
+    /// The validated configuration (shared by the cells that differ only by seed or data).
+    pub clusterer: Arc<dyn Clusterer>,
+}
+
+/// A model's share of the grid, for `--dry-run`.
+#[derive(Debug, Clone)]
+pub struct ModelPlan {
+    /// The model's name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ModelKind,
+    /// Its axes, each with its values rendered (`k: 1, 2, 3`).
+    pub axes: Vec<(String, Vec<String>)>,
+    /// Number of cells.
+    pub n_cells: usize,
+}
+
+/// A grid, expanded and validated: everything needed to run it, nothing left to check.
+#[derive(Debug)]
+pub struct Plan {
+    /// The parsed file.
+    pub grid: GridFile,
+    /// The datasets, in grid order.
+    pub datasets: Vec<PlannedDataset>,
+    /// Every cell, in grid order.
+    pub cells: Vec<Cell>,
+    /// The columns of the other axes, in grid order (model axes, then `data.<key>`).
+    pub axis_columns: Vec<String>,
+    /// Per-model summary.
+    pub models: Vec<ModelPlan>,
+}
+
+/// Renders an axis value for a CSV cell or a message: strings bare, floats in shortest
+/// round-trip form.
+pub fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Float(x) => crate::record::fmt_f64(*x),
+        other => {
+            let mut s = String::new();
+            decode::push_value(&mut s, other);
+            s
+        }
+    }
+}
+
+impl GridFile {
+    /// Reads or generates the data, expands the grid and builds every cell's configuration.
+    /// Every problem is collected; no cell runs unless there are none.
+    pub fn plan(self) -> Result<Plan, GridError> {
+        let mut problems = Vec::new();
+        let path = self.source.path().to_path_buf();
+        let plan = self.plan_collect(&mut problems);
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(GridError { path, problems });
+        }
+        Ok(plan)
+    }
+
+    /// Plans what can be planned, adding every problem found to `problems`; the plan is only
+    /// to be run when there are none.
+    pub(crate) fn plan_collect(self, problems: &mut Vec<Problem>) -> Plan {
+        let datasets = self.datasets(problems);
+        let (cells, models) = self.cells(&datasets, problems);
+        let mut axis_columns: Vec<String> = Vec::new();
+        for c in &cells {
+            for (name, _) in &c.axes {
+                if !axis_columns.contains(name) {
+                    axis_columns.push(name.clone());
+                }
+            }
+        }
+        Plan {
+            grid: self,
+            datasets,
+            cells,
+            axis_columns,
+            models,
+        }
+    }
+
+    fn entry(path_prefix: &str, key: &Key, node: &Node) -> Entry {
+        Entry {
+            name: key.name.clone(),
+            value: node.to_toml(),
+            path: format!("{path_prefix}.{}", key.name),
+            key_span: key.span.clone(),
+            value_span: node.span.clone(),
+        }
+    }
+
+    fn datasets(&self, problems: &mut Vec<Problem>) -> Vec<PlannedDataset> {
+        let src = &self.source;
+        let axes: Vec<&Axis> = self
+            .axes
+            .iter()
+            .filter(|a| a.scope == Scope::Data)
+            .collect();
+        if self.data.kind.is_empty() {
+            return Vec::new();
+        }
+        let base_dir = self.base_dir();
+        let mut out = Vec::new();
+        for combo in odometer(&axes.iter().map(|a| a.values.len()).collect::<Vec<_>>()) {
+            let mut entries: Vec<Entry> = self
+                .data
+                .entries
+                .iter()
+                .map(|(k, v)| Self::entry("data", k, v))
+                .collect();
+            let mut values = Vec::new();
+            for (a, &i) in axes.iter().zip(&combo) {
+                let v = &a.values[i];
+                entries.retain(|e| e.name != a.key.name);
+                entries.push(Entry {
+                    name: a.key.name.clone(),
+                    value: v.value.clone(),
+                    path: a.path.clone(),
+                    key_span: a.key.span.clone(),
+                    value_span: v.span.clone(),
+                });
+                values.push((format!("data.{}", a.key.name), v.value.clone()));
+            }
+            let rendered = decode::render(&entries);
+            let whole = Whole {
+                path: "data",
+                span: &self.data.span,
+            };
+            match registry::dataset(&self.data.kind, rendered.deserializer(), &base_dir) {
+                Ok(data) => {
+                    let id = (!axes.is_empty()).then(|| {
+                        axes.iter()
+                            .zip(&combo)
+                            .map(|(a, &i)| {
+                                format!(
+                                    "{}-{}",
+                                    a.key.name,
+                                    file_safe(&value_text(&a.values[i].value))
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("_")
+                    });
+                    let hash = dataset_hash(&data);
+                    out.push(PlannedDataset {
+                        id,
+                        axes: values,
+                        data,
+                        hash,
+                    });
+                }
+                Err(DataError::Parse(err)) => {
+                    problems.push(rendered.problem(src, &whole, &err));
+                }
+                Err(DataError::UnknownKind) => {
+                    let kinds = registry::data_kinds();
+                    let mut msg = format!(
+                        "unknown data kind `{}`, expected one of {}",
+                        self.data.kind,
+                        kinds
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if let Some(s) = decode::did_you_mean(&self.data.kind, kinds.iter().copied()) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    problems.push(src.problem(&self.data.kind_span, "data.kind", msg));
+                    return out;
+                }
+                Err(DataError::Generate(msg)) => {
+                    problems.push(src.problem(&self.data.kind_span, "data", msg));
+                }
+            }
+        }
+        out
+    }
+
+    fn cells(
+        &self,
+        datasets: &[PlannedDataset],
+        problems: &mut Vec<Problem>,
+    ) -> (Vec<Cell>, Vec<ModelPlan>) {
+        let src = &self.source;
+        // A [grid] axis must mean something to at least one model.
+        for a in self.axes.iter().filter(|a| a.scope == Scope::All) {
+            let name = a.key.name.as_str();
+            let known = name == "k"
+                || name == "seed"
+                || self
+                    .models
+                    .iter()
+                    .any(|m| m.kind.params().contains(&name) || m.kind.k_param() == name);
+            if !known {
+                let all: Vec<&str> = self
+                    .models
+                    .iter()
+                    .flat_map(|m| m.kind.params().iter().copied())
+                    .chain(["k", "seed"])
+                    .collect();
+                let mut msg = "no model has this parameter".to_owned();
+                if let Some(s) = decode::did_you_mean(name, all) {
+                    msg.push_str(&format!("; did you mean `{s}`?"));
+                }
+                problems.push(src.problem(&a.key.span, &a.path, msg));
+            }
+        }
+        let mut cells = Vec::new();
+        let mut plans = Vec::new();
+        for (mi, model) in self.models.iter().enumerate() {
+            let kind = model.kind;
+            let k_param = kind.k_param();
+            let is_k = |n: &str| n == "k" || n == k_param;
+            let applies = |a: &&Axis| match a.scope {
+                Scope::All => {
+                    let n = a.key.name.as_str();
+                    is_k(n) || n == "seed" || kind.params().contains(&n)
+                }
+                Scope::Model(i) => i == mi,
+                Scope::Data => false,
+            };
+            let axes: Vec<&Axis> = self.axes.iter().filter(applies).collect();
+            let model_path = format!("model.{}", model.name);
+            // K: an axis, else a fixed value in the model's table. Never a default.
+            let k_axis: Vec<(i64, Range<usize>)> = match axes.iter().find(|a| is_k(&a.key.name)) {
+                Some(a) => a
+                    .values
+                    .iter()
+                    .map(|v| (int_of(&v.value), v.span.clone()))
+                    .collect(),
+                None => match model.entries.iter().find(|(k, _)| is_k(&k.name)) {
+                    Some((_, v)) => vec![(int_of(&v.to_toml()), v.span.clone())],
+                    None => {
+                        problems.push(src.problem(
+                            &model.span,
+                            &model_path,
+                            format!(
+                                "model `{}` has no K: add `k = [...]` to [grid] or [grid.{}], \
+                                 or `k = ...` to the model",
+                                model.name, model.name
+                            ),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            let mut ks = Vec::new();
+            for (k, span) in &k_axis {
+                match usize::try_from(*k) {
+                    Ok(k) if k >= 1 => ks.push((k, span.clone())),
+                    _ => problems.push(src.problem(span, &model_path, "k must be an integer >= 1")),
+                }
+            }
+            // Seeds: an axis, else a fixed value, else 0.
+            let seed_values: Vec<(i64, Range<usize>)> =
+                match axes.iter().find(|a| a.key.name == "seed") {
+                    Some(a) => a
+                        .values
+                        .iter()
+                        .map(|v| (int_of(&v.value), v.span.clone()))
+                        .collect(),
+                    None => match model.entries.iter().find(|(k, _)| k.name == "seed") {
+                        Some((_, v)) => vec![(int_of(&v.to_toml()), v.span.clone())],
+                        None => vec![(0, model.span.clone())],
+                    },
+                };
+            let mut seeds = Vec::new();
+            for (s, span) in &seed_values {
+                match u64::try_from(*s) {
+                    Ok(s) => seeds.push(s),
+                    Err(_) => problems.push(src.problem(
+                        span,
+                        format!("{model_path}.seed"),
+                        "a seed is an integer >= 0",
+                    )),
+                }
+            }
+            let others: Vec<&Axis> = axes
+                .iter()
+                .copied()
+                .filter(|a| !is_k(&a.key.name) && a.key.name != "seed")
+                .collect();
+            let fixed: Vec<Entry> = model
+                .entries
+                .iter()
+                .filter(|(k, _)| {
+                    !is_k(&k.name)
+                        && k.name != "seed"
+                        && !others.iter().any(|a| a.key.name == k.name)
+                })
+                .map(|(k, v)| Self::entry(&model_path, k, v))
+                .collect();
+            let whole = Whole {
+                path: &model_path,
+                span: &model.span,
+            };
+            let mut n_cells = 0;
+            let combos = odometer(&others.iter().map(|a| a.values.len()).collect::<Vec<_>>());
+            // Configurations do not depend on the data or the seed: build each once.
+            let mut built: Vec<Built> = Vec::new();
+            for combo in &combos {
+                let axis_values: Vec<(String, toml::Value)> = others
+                    .iter()
+                    .zip(combo)
+                    .map(|(a, &i)| (a.key.name.clone(), a.values[i].value.clone()))
+                    .collect();
+                for (k, k_span) in &ks {
+                    let mut entries = fixed.clone();
+                    for (a, &i) in others.iter().zip(combo) {
+                        entries.push(Entry {
+                            name: a.key.name.clone(),
+                            value: a.values[i].value.clone(),
+                            path: a.path.clone(),
+                            key_span: a.key.span.clone(),
+                            value_span: a.values[i].span.clone(),
+                        });
+                    }
+                    entries.push(Entry {
+                        name: k_param.to_owned(),
+                        value: toml::Value::Integer(*k as i64),
+                        path: format!("{model_path}.k"),
+                        key_span: k_span.clone(),
+                        value_span: k_span.clone(),
+                    });
+                    let rendered = decode::render(&entries);
+                    match kind.build(rendered.deserializer()) {
+                        Ok(c) => {
+                            let mut canon: Vec<(String, String)> = entries
+                                .iter()
+                                .map(|e| {
+                                    let mut s = String::new();
+                                    decode::push_value(&mut s, &e.value);
+                                    (e.name.clone(), s)
+                                })
+                                .collect();
+                            canon.sort();
+                            built.push((axis_values.clone(), *k, Arc::from(c), canon));
+                        }
+                        Err(BuildError::Parse(err)) => {
+                            problems.push(rendered.problem(src, &whole, &err))
+                        }
+                        Err(BuildError::Invalid(err)) => {
+                            let p = match &err {
+                                clusterlab_core::Error::InvalidParameter { name, .. } => {
+                                    match rendered.entry(name) {
+                                        Some(e) => {
+                                            src.problem(&e.value_span, &e.path, err.to_string())
+                                        }
+                                        None => {
+                                            src.problem(&model.span, &model_path, err.to_string())
+                                        }
+                                    }
+                                }
+                                _ => src.problem(&model.span, &model_path, err.to_string()),
+                            };
+                            problems.push(p);
+                        }
+                    }
+                }
+            }
+            for (di, d) in datasets.iter().enumerate() {
+                for (k, k_span) in &ks {
+                    if *k > d.data.n_samples() {
+                        let on =
+                            d.id.as_deref()
+                                .map(|id| format!(" ({id})"))
+                                .unwrap_or_default();
+                        problems.push(src.problem(
+                            k_span,
+                            format!("{model_path}.k"),
+                            format!(
+                                "k = {k} is larger than the data{on}: n_samples = {}",
+                                d.data.n_samples()
+                            ),
+                        ));
+                    }
+                }
+                for (axis_values, k, clusterer, canon) in &built {
+                    for &seed in &seeds {
+                        let mut h = Fnv::new();
+                        h.write(kind.name().as_bytes());
+                        h.write(b"\0");
+                        h.write(model.name.as_bytes());
+                        for (name, value) in canon {
+                            h.write(b"\0");
+                            h.write(name.as_bytes());
+                            h.write(b"=");
+                            h.write(value.as_bytes());
+                        }
+                        h.write(b"\0seed=");
+                        h.write(&seed.to_le_bytes());
+                        h.write(b"\0data=");
+                        h.write(&d.hash.to_le_bytes());
+                        let mut axes = axis_values.clone();
+                        axes.extend(d.axes.iter().cloned());
+                        cells.push(Cell {
+                            index: cells.len(),
+                            id: CellId(h.finish()),
+                            model: model.name.clone(),
+                            kind,
+                            k: *k,
+                            seed,
+                            axes,
+                            data: di,
+                            clusterer: Arc::clone(clusterer),
+                        });
+                        n_cells += 1;
+                    }
+                }
+            }
+            let mut summary: Vec<(String, Vec<String>)> = Vec::new();
+            summary.push(("k".into(), ks.iter().map(|(k, _)| k.to_string()).collect()));
+            summary.push(("seed".into(), seeds.iter().map(u64::to_string).collect()));
+            for a in &others {
+                summary.push((
+                    a.key.name.clone(),
+                    a.values.iter().map(|v| value_text(&v.value)).collect(),
+                ));
+            }
+            plans.push(ModelPlan {
+                name: model.name.clone(),
+                kind,
+                axes: summary,
+                n_cells,
+            });
+        }
+        // Two cells with one id would share one result; it happens only when two models of one
+        // kind have the same name, which parsing already refused, or on a hash collision.
+        let mut ids: BTreeMap<CellId, usize> = BTreeMap::new();
+        for c in &cells {
+            if let Some(first) = ids.insert(c.id, c.index) {
+                problems.push(src.problem(
+                    &(0..0),
+                    "",
+                    format!("cells {first} and {} have the same id {}", c.index, c.id),
+                ));
+            }
+        }
+        (cells, plans)
+    }
+}
+
+/// A configuration built for one combination of axis values and one K: the axis values, K,
+/// the configuration, and its parameters in canonical text (sorted) for the cell id.
+type Built = (
+    Vec<(String, toml::Value)>,
+    usize,
+    Arc<dyn Clusterer>,
+    Vec<(String, String)>,
+);
+
+fn int_of(v: &toml::Value) -> i64 {
+    match v {
+        toml::Value::Integer(i) => *i,
+        _ => -1,
+    }
+}
+
+/// Keeps a value usable in a file name.
+fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Every combination of indices into lists of the given lengths, first list outermost.
+fn odometer(lens: &[usize]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for &n in lens {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..n).map(move |i| {
+                    let mut p = prefix.clone();
+                    p.push(i);
+                    p
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odometer_first_outermost() {
+        assert_eq!(
+            odometer(&[2, 2]),
+            vec![vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]
+        );
+        assert_eq!(odometer(&[]), vec![Vec::<usize>::new()]);
+        assert!(odometer(&[2, 0]).is_empty());
+    }
+
+    #[test]
+    fn fnv_known_value() {
+        let mut h = Fnv::new();
+        h.write(b"a");
+        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn cell_id_is_16_hex_chars_and_round_trips() {
+        let id = CellId(0xab);
+        assert_eq!(id.to_string(), "00000000000000ab");
+        assert_eq!("00000000000000ab".parse::<CellId>().unwrap(), id);
+    }
+}
