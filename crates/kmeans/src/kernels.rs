@@ -14,8 +14,8 @@
 
 use clusterlab_core::{
     distance::{
-        prefer_gemm, row_sq_norms_into, sq_distances_direct_into, sq_distances_gemm_into,
-        sq_euclidean,
+        prefer_gemm, row_sq_norms_into, sq_distances_across_into, sq_distances_direct_into,
+        sq_distances_gemm_into, sq_euclidean, transpose_centers,
     },
     par::chunk_rows,
 };
@@ -74,6 +74,8 @@ pub(crate) struct Prepared<'c> {
     shift: Vec<f64>,
     shifted: Array2<f64>,
     norms: Vec<f64>,
+    /// The centers transposed, for the direct kernel.
+    centers_t: Vec<f64>,
 }
 
 impl<'c> Prepared<'c> {
@@ -87,6 +89,7 @@ impl<'c> Prepared<'c> {
                 shift: Vec::new(),
                 shifted: Array2::zeros((0, d)),
                 norms: Vec::new(),
+                centers_t: transpose_centers(centers),
             };
         }
         let shift: Vec<f64> = (0..d)
@@ -106,6 +109,7 @@ impl<'c> Prepared<'c> {
             shift,
             shifted,
             norms,
+            centers_t: Vec::new(),
         }
     }
 
@@ -131,8 +135,8 @@ impl Scratch {
         }
     }
 
-    /// Squared distances of the chunk `x` to every center, as a `rows x k` view of the scratch.
-    fn distances(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> ArrayView2<'_, f64> {
+    /// Squared distances of the chunk `x` to every center, row-major `rows x k`, in the scratch.
+    fn distances(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> &[f64] {
         let rows = x.nrows();
         let mut out = self.dist.slice_axis_mut(Axis(0), Slice::from(..rows));
         if p.gemm {
@@ -150,10 +154,14 @@ impl Scratch {
                 &p.norms,
                 out.view_mut(),
             );
+        } else if let (Some(xs), Some(os)) = (x.as_slice(), out.as_slice_mut()) {
+            sq_distances_across_into(xs, x.ncols(), &p.centers_t, os);
         } else {
             sq_distances_direct_into(x, p.centers, out.view_mut());
         }
-        self.dist.slice_axis(Axis(0), Slice::from(..rows))
+        let k = p.k();
+        // The scratch is a standard-layout array, so its leading rows are one slice.
+        self.dist.as_slice().map_or(&[][..], |s| &s[..rows * k])
     }
 }
 
@@ -265,7 +273,7 @@ pub(crate) fn lloyd_pass(
             for (c, labc) in lab.chunks_mut(layout.chunk).enumerate() {
                 let r0 = start + c * layout.chunk;
                 let dist = scratch.distances(p, data.rows(r0, r0 + labc.len()));
-                for (i, (drow, l)) in dist.rows().into_iter().zip(labc.iter_mut()).enumerate() {
+                for (i, (drow, l)) in dist.chunks_exact(k).zip(labc.iter_mut()).enumerate() {
                     let mut best = 0;
                     let mut bd = f64::INFINITY;
                     for (j, &v) in drow.iter().enumerate() {
@@ -342,9 +350,7 @@ pub(crate) fn all_sq_distances(data: Samples<'_>, centers: ArrayView2<'_, f64>) 
                 let rows = o.len() / k.max(1);
                 let mut scratch = Scratch::new(rows, d, &p);
                 let dist = scratch.distances(&p, data.rows(r0, r0 + rows));
-                for (dst, src) in o.iter_mut().zip(dist.iter()) {
-                    *dst = *src;
-                }
+                o.copy_from_slice(dist);
             });
     }
     out
