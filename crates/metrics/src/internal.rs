@@ -8,13 +8,15 @@
 //! # The silhouette kernel
 //!
 //! The exact silhouette needs every pairwise distance: `O(n^2)` time. It keeps `O(n)` memory
-//! by never building the distance matrix. Samples are first reordered by cluster, so that each
-//! cluster is a contiguous block of rows; a chunk of [`chunk_rows`] rows is then measured
-//! against one cluster's block at a time, a small tile of distances at once (computed by
-//! [`clusterlab_core::distance`], in the matrix-product form when [`prefer_gemm`] says so), and
-//! every tile row's square roots are summed straight into that row's per-cluster total. Chunks
-//! run in parallel; each row is owned by one chunk and its sums run in a fixed order, so the
-//! result has the same bits on any number of threads.
+//! by never building the distance matrix, and computes each distance once. Samples are first
+//! reordered by cluster and cut into blocks of at most [`chunk_rows`] rows of one cluster. The
+//! task of block `p` measures it against every block `q >= p`, a small tile of distances at
+//! once (by [`clusterlab_core::distance`], in the matrix-product form when [`prefer_gemm`] says
+//! so); the square roots of a tile's rows go to the per-cluster sums of block `p`'s samples and
+//! its columns to those of block `q`'s, since `d(i, j) = d(j, i)`. Tasks run in parallel in
+//! fixed batches and their sums are added to the totals in block order, so every total is
+//! summed in an order set by the data alone: the result has the same bits on any number of
+//! threads.
 
 use clusterlab_core::{
     Error, Result,
@@ -30,9 +32,10 @@ use rayon::prelude::*;
 
 use crate::labels::{Encoded, check_number_of_labels};
 
-/// Columns of one distance tile: the samples of one cluster met at once.
+/// Most rows of one block (and so columns of one distance tile); blocks are otherwise
+/// [`chunk_rows`] rows of one cluster.
 const TILE_COLS: usize = 512;
-/// Rows of one distance tile, within a parallel chunk.
+/// Rows of one distance tile: with [`TILE_COLS`], 128 KiB of distances, which stay in L2.
 const TILE_ROWS: usize = 32;
 
 /// A seeded random subset on which to compute the silhouette, as scikit-learn's
@@ -140,21 +143,40 @@ pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Ve
     Ok(silhouette_kernel(x, &enc))
 }
 
-/// The samples reordered by cluster, with what the tiles need.
+/// The samples reordered by cluster, cut into blocks of one cluster each.
 struct Sorted {
     /// Samples, cluster by cluster (contiguous, row-major).
     x: Array2<f64>,
     /// Squared norms of the rows of `x`, when the product form is used.
     norms: Option<Vec<f64>>,
-    /// Cluster code of every row of `x`.
-    codes: Vec<usize>,
-    /// Row of `x` where each cluster starts; one more entry holding `n`.
-    starts: Vec<usize>,
+    /// Blocks of rows `start..end`, all of cluster `code`, in row order.
+    blocks: Vec<Block>,
     /// Size of each cluster.
     counts: Vec<usize>,
 }
 
+/// Rows `start..end` of the sorted samples, all in cluster `code`.
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    start: usize,
+    end: usize,
+    code: usize,
+}
+
+/// What the task of block `p` found: per-cluster distance sums of its own rows (`rows`,
+/// `len x k`), and the sums of distances from its rows to every later row (`cols`, one per row
+/// from the block's end to `n`), which belong to cluster `p.code` of those rows.
+struct BlockSums {
+    rows: Vec<f64>,
+    cols: Vec<f64>,
+}
+
 /// Silhouettes of validated input, in sample order.
+///
+/// Every distance is computed once: the task of block `p` measures its rows against blocks
+/// `q >= p`, adding each tile's row sums to its own rows and its column sums to the rows of `q`.
+/// Tasks run in parallel in batches of [`BATCH_BLOCKS`]; their sums are added to the totals in
+/// block order, so every total is summed in an order fixed by the data alone.
 fn silhouette_kernel(x: ArrayView2<'_, f64>, enc: &Encoded) -> Vec<f64> {
     let (n, d) = x.dim();
     let k = enc.n_labels();
@@ -165,7 +187,7 @@ fn silhouette_kernel(x: ArrayView2<'_, f64>, enc: &Encoded) -> Vec<f64> {
         acc += c;
         starts.push(acc);
     }
-    // Stable counting sort: position of every sample in the cluster-by-cluster order.
+    // Stable counting sort: the sample at every position of the cluster-by-cluster order.
     let mut next = starts.clone();
     let mut order = vec![0usize; n];
     for (i, &c) in enc.codes.iter().enumerate() {
@@ -173,107 +195,149 @@ fn silhouette_kernel(x: ArrayView2<'_, f64>, enc: &Encoded) -> Vec<f64> {
         next[c] += 1;
     }
     let xs = x.select(Axis(0), &order);
-    let norms = prefer_gemm(d, TILE_COLS).then(|| row_sq_norms(xs.view()));
-    let codes: Vec<usize> = order.iter().map(|&i| enc.codes[i]).collect();
+    let block_rows = chunk_rows(d).min(TILE_COLS);
+    let mut blocks = Vec::new();
+    for code in 0..k {
+        let (cs, ce) = (starts[code], starts[code + 1]);
+        for start in (cs..ce).step_by(block_rows) {
+            blocks.push(Block {
+                start,
+                end: (start + block_rows).min(ce),
+                code,
+            });
+        }
+    }
+    let norms = prefer_gemm(d, block_rows).then(|| row_sq_norms(xs.view()));
     let sorted = Sorted {
         x: xs,
         norms,
-        codes,
-        starts,
+        blocks,
         counts: enc.counts.clone(),
     };
 
-    let rows = chunk_rows(d);
-    let n_chunks = n.div_ceil(rows);
-    let per_chunk: Vec<Vec<f64>> = (0..n_chunks)
-        .into_par_iter()
-        .map(|ci| chunk_silhouettes(&sorted, ci * rows, ((ci + 1) * rows).min(n)))
-        .collect();
+    let m = sorted.blocks.len();
+    let mut sums = vec![0.0f64; n * k];
+    for first in (0..m).step_by(BATCH_BLOCKS) {
+        let batch: Vec<BlockSums> = (first..(first + BATCH_BLOCKS).min(m))
+            .into_par_iter()
+            .map(|p| block_sums(&sorted, p))
+            .collect();
+        for (p, bs) in (first..).zip(batch) {
+            let b = sorted.blocks[p];
+            for (j, v) in (b.end..n).zip(&bs.cols) {
+                sums[j * k + b.code] += v;
+            }
+            for (t, v) in sums[b.start * k..b.end * k].iter_mut().zip(&bs.rows) {
+                *t += v;
+            }
+        }
+    }
+
     let mut out = vec![0.0; n];
-    for (p, s) in per_chunk.into_iter().flatten().enumerate() {
-        out[order[p]] = s;
+    for b in &sorted.blocks {
+        for p in b.start..b.end {
+            out[order[p]] = silhouette_of(&sums[p * k..(p + 1) * k], b.code, &sorted.counts);
+        }
     }
     out
 }
 
-/// Silhouettes of the sorted rows `r0..r1`.
-fn chunk_silhouettes(sorted: &Sorted, r0: usize, r1: usize) -> Vec<f64> {
+/// Blocks whose sums are held at once: bounds memory to `BATCH_BLOCKS * n` values while giving
+/// every thread work; a constant, so that the summation order never depends on threads.
+const BATCH_BLOCKS: usize = 16;
+
+/// The silhouette of a sample from its per-cluster distance sums.
+fn silhouette_of(row: &[f64], own: usize, counts: &[usize]) -> f64 {
+    if counts[own] < 2 {
+        return 0.0;
+    }
+    let a = row[own] / (counts[own] - 1) as f64;
+    let b = row
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .filter(|&(c, _)| c != own)
+        .map(|(_, (&sum, &cnt))| sum / cnt as f64)
+        .fold(f64::INFINITY, f64::min);
+    let m = a.max(b);
+    // Both means 0 (duplicated points): 0/0, which scikit-learn turns into 0.
+    if m > 0.0 { (b - a) / m } else { 0.0 }
+}
+
+/// The sums of block `p` against blocks `p, p + 1, ...` (see [`BlockSums`]).
+fn block_sums(sorted: &Sorted, p: usize) -> BlockSums {
     let k = sorted.counts.len();
     let xs = sorted.x.view();
-    let mut sums = vec![0.0f64; (r1 - r0) * k];
-    let mut tile = Array2::<f64>::zeros((TILE_ROWS.min(r1 - r0), TILE_COLS));
-    for rb in (r0..r1).step_by(TILE_ROWS) {
-        let re = (rb + TILE_ROWS).min(r1);
-        let rows = xs.slice_axis(Axis(0), Slice::from(rb..re));
-        for c in 0..k {
-            let (cs, ce) = (sorted.starts[c], sorted.starts[c + 1]);
-            for cb in (cs..ce).step_by(TILE_COLS) {
-                let cend = (cb + TILE_COLS).min(ce);
-                let cols = xs.slice_axis(Axis(0), Slice::from(cb..cend));
-                let mut t = tile.view_mut();
-                t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
-                t.slice_axis_inplace(Axis(1), Slice::from(..cend - cb));
-                match &sorted.norms {
-                    Some(norms) => {
-                        sq_distances_gemm_into(
-                            rows,
-                            &norms[rb..re],
-                            cols,
-                            &norms[cb..cend],
-                            t.view_mut(),
-                        );
+    let n = xs.nrows();
+    let bp = sorted.blocks[p];
+    let mut rows_acc = vec![0.0f64; (bp.end - bp.start) * k];
+    let mut cols_acc = vec![0.0f64; n - bp.end];
+    let mut tile = Array2::<f64>::zeros((TILE_ROWS.min(bp.end - bp.start), TILE_COLS));
+    for bq in &sorted.blocks[p..] {
+        let cols = xs.slice_axis(Axis(0), Slice::from(bq.start..bq.end));
+        let diagonal = bq.start == bp.start;
+        for rb in (bp.start..bp.end).step_by(TILE_ROWS) {
+            let re = (rb + TILE_ROWS).min(bp.end);
+            let rows = xs.slice_axis(Axis(0), Slice::from(rb..re));
+            let mut t = tile.view_mut();
+            t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
+            t.slice_axis_inplace(Axis(1), Slice::from(..bq.end - bq.start));
+            match &sorted.norms {
+                Some(norms) => {
+                    sq_distances_gemm_into(
+                        rows,
+                        &norms[rb..re],
+                        cols,
+                        &norms[bq.start..bq.end],
+                        t.view_mut(),
+                    );
+                    if diagonal {
                         // The product form leaves rounding noise where a sample meets itself;
                         // scikit-learn zeroes that diagonal too.
-                        for i in rb.max(cb)..re.min(cend) {
-                            t[[i - rb, i - cb]] = 0.0;
+                        for i in rb..re {
+                            t[[i - rb, i - bq.start]] = 0.0;
                         }
                     }
-                    None => sq_distances_direct_into(rows, cols, t.view_mut()),
                 }
-                for (r, trow) in t.rows().into_iter().enumerate() {
-                    let v = trow
-                        .to_slice()
-                        .map_or_else(|| trow.iter().map(|d| d.sqrt()).sum(), sum_sqrt);
-                    sums[(rb - r0 + r) * k + c] += v;
+                None => sq_distances_direct_into(rows, cols, t.view_mut()),
+            }
+            for (r, mut trow) in t.rows_mut().into_iter().enumerate() {
+                let Some(trow) = trow.as_slice_mut() else {
+                    continue;
+                };
+                rows_acc[(rb - bp.start + r) * k + bq.code] += sqrt_in_place_sum(trow);
+                if !diagonal {
+                    let dst = &mut cols_acc[bq.start - bp.end..bq.end - bp.end];
+                    for (c, v) in dst.iter_mut().zip(trow.iter()) {
+                        *c += v;
+                    }
                 }
             }
         }
     }
-    (r0..r1)
-        .map(|p| {
-            let own = sorted.codes[p];
-            let row = &sums[(p - r0) * k..(p - r0 + 1) * k];
-            if sorted.counts[own] < 2 {
-                return 0.0;
-            }
-            let a = row[own] / (sorted.counts[own] - 1) as f64;
-            let b = row
-                .iter()
-                .zip(&sorted.counts)
-                .enumerate()
-                .filter(|&(c, _)| c != own)
-                .map(|(_, (&sum, &cnt))| sum / cnt as f64)
-                .fold(f64::INFINITY, f64::min);
-            let m = a.max(b);
-            if m > 0.0 { (b - a) / m } else { 0.0 }
-        })
-        .collect()
+    BlockSums {
+        rows: rows_acc,
+        cols: cols_acc,
+    }
 }
 
-/// Sum of square roots in a fixed order (eight interleaved partial sums), so that the loop
-/// vectorises and its rounding never depends on the caller.
+/// Replaces every value by its square root and returns their sum, in a fixed order (eight
+/// interleaved partial sums), so that the loop vectorises and its rounding never depends on
+/// the caller.
 #[inline]
-fn sum_sqrt(v: &[f64]) -> f64 {
+fn sqrt_in_place_sum(v: &mut [f64]) -> f64 {
     let mut acc = [0.0f64; 8];
-    let (chunks, rest) = v.as_chunks::<8>();
+    let (chunks, rest) = v.as_chunks_mut::<8>();
     for c in chunks {
         for l in 0..8 {
-            acc[l] += c[l].sqrt();
+            c[l] = c[l].sqrt();
+            acc[l] += c[l];
         }
     }
     let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     for r in rest {
-        s += r.sqrt();
+        *r = r.sqrt();
+        s += *r;
     }
     s
 }
@@ -504,17 +568,47 @@ mod tests {
 
     #[test]
     fn silhouette_matches_brute_force_across_tiles_and_both_kernels() {
-        // 700 rows cross tile and chunk borders; d = 3 uses the direct kernel, d = 20 the
-        // product form.
+        // 1300 rows, one cluster of about 900: several blocks per cluster and tiles cut at
+        // block ends. d = 3 uses the direct kernel, d = 20 the product form.
         for d in [3usize, 20] {
-            let x = lcg_data(700, d, d as u64);
-            let labels: Vec<usize> = (0..700).map(|i| (i * 7 + i / 13) % 5).collect();
+            let x = lcg_data(1300, d, d as u64);
+            let labels: Vec<usize> = (0..1300)
+                .map(|i| {
+                    if i % 10 < 7 {
+                        0
+                    } else {
+                        1 + (i * 7 + i / 13) % 3
+                    }
+                })
+                .collect();
             let got = silhouette_samples(x.view(), &labels).unwrap();
             let want = brute_silhouette(x.view(), &labels);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-12, "d = {d}: {g} vs {w}");
             }
         }
+    }
+
+    #[test]
+    fn many_batches_of_blocks_match_brute_force_on_any_thread_count() {
+        // With 600 features, blocks hold 16 rows: 400 rows make more blocks than one batch.
+        let x = lcg_data(400, 600, 5);
+        let labels: Vec<usize> = (0..400).map(|i| (i * 3 + i / 7) % 4).collect();
+        let want = brute_silhouette(x.view(), &labels);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| silhouette_samples(x.view(), &labels).unwrap())
+        };
+        let one = run(1);
+        for (g, w) in one.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-12, "{g} vs {w}");
+        }
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&run(2)));
+        assert_eq!(bits(&one), bits(&run(3)));
     }
 
     #[test]
