@@ -22,9 +22,13 @@
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use clusterlab_runner::plot::{PlotKind, PlotSpec, draw_all, write_report};
+//! use clusterlab_runner::plot::{PlotKind, PlotSpec, draw_all, plots_of, write_report};
 //!
 //! let dir = Path::new("results/k_sweep");
+//! // What the runner does after writing the tables: the grid's plots (or the defaults)...
+//! let specs = plots_of(dir)?;
+//! # let _ = specs;
+//! // ...or any list of plots.
 //! for outcome in draw_all(dir, &[PlotSpec::new(PlotKind::Elbow), PlotSpec::truth()]) {
 //!     match outcome.result {
 //!         Ok(files) => println!("{}: {} files", outcome.stem, files.len()),
