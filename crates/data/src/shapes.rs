@@ -414,6 +414,16 @@ impl UnevenParams {
             )
             .into());
         }
+        if let NSamples::PerCenter(counts) = &self.n_samples
+            && counts.len() != self.sizes.len()
+        {
+            return Err(Error::invalid(
+                "sizes",
+                format!("{:?}", self.sizes),
+                format!("needs one size per count of n_samples ({})", counts.len()),
+            )
+            .into());
+        }
         self.blobs().validate()?;
         let produced = self.produced();
         if let Some((i, (&want, &have))) = self
@@ -723,6 +733,18 @@ mod tests {
         assert_eq!(labels.len(), 36);
         assert_eq!(labels.iter().filter(|&&l| l == 1).count(), 5);
         assert!(labels.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn uneven_needs_one_size_per_count() {
+        let err = UnevenParams {
+            n_samples: NSamples::PerCenter(vec![10, 10]),
+            sizes: vec![1, 1, 1],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("`sizes`"), "{err}");
     }
 
     #[test]
