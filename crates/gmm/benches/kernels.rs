@@ -58,7 +58,7 @@ fn kernels(c: &mut Criterion) {
         let m = chunk_rows(d);
         for ct in CovarianceType::ALL {
             let (x, est, shift) = setup(ct, d, k);
-            let mut scratch = Scratch::new(m, d);
+            let mut scratch = Scratch::new(m, d, k);
             let mut wlp = vec![0.0; m * k];
             let mut lpn = vec![0.0; m];
             c.bench_function(&format!("e_step/{ct}/chunk {m}x{d}, k={k}"), |b| {

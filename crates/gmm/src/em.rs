@@ -102,7 +102,7 @@ pub(crate) struct ChunkScratch {
 impl ChunkScratch {
     fn new(rows: usize, d: usize, k: usize) -> Self {
         ChunkScratch {
-            kernel: Scratch::new(rows, d),
+            kernel: Scratch::new(rows, d, k),
             wlp: vec![0.0; rows * k],
             lpn: vec![0.0; rows],
         }

@@ -16,7 +16,7 @@
 
 use clusterlab_core::distance::sq_euclidean;
 use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
-use ndarray::{Array1, Array2, Array3};
+use ndarray::{Array1, Array2};
 
 use crate::arrays::{CovarianceArray, CovarianceType};
 
@@ -43,8 +43,9 @@ pub struct Estimator {
 
 #[derive(Debug, Clone)]
 enum Form {
-    /// `u`: each component's precision factor; `b`: `mu_k U_k`, one row per component.
-    Full { u: Array3<f64>, b: Array2<f64> },
+    /// `ucat`: the components' precision factors side by side (`d x k d`), so that one
+    /// product gives every component's `x U_k`; `b`: `mu_k U_k`, one row per component.
+    Full { ucat: Vec<f64>, b: Array2<f64> },
     /// `u`: the shared factor; `b`: `mu_k U`.
     Tied { u: Array2<f64>, b: Array2<f64> },
     /// `p`: precisions (squared factors), `mp`: `mu * p`, `c`: `sum(mu^2 p)` per component.
@@ -80,7 +81,11 @@ impl Estimator {
                 for (c, mut row) in b.outer_iter_mut().enumerate() {
                     row.assign(&means.row(c).dot(&u.index_axis(ndarray::Axis(0), c)));
                 }
-                (log_det, Form::Full { u: u.clone(), b })
+                let mut ucat = vec![0.0; d * k * d];
+                for ((j, a, c), v) in u.indexed_iter() {
+                    ucat[a * k * d + j * d + c] = *v;
+                }
+                (log_det, Form::Full { ucat, b })
             }
             CovarianceArray::Tied(u) => {
                 let ld: f64 = (0..d).map(|i| u[[i, i]].ln()).sum();
@@ -134,14 +139,23 @@ impl Estimator {
 pub struct Scratch {
     a: Vec<f64>,
     b: Vec<f64>,
+    /// `full` E-step: `x U_k` for every component, for a block of `block` rows.
+    y: Vec<f64>,
+    block: usize,
 }
 
+/// Bytes of the `full` E-step's `block x k d` product: small enough to stay in L1/L2.
+const Y_BYTES: usize = 64 * 1024;
+
 impl Scratch {
-    /// Buffers for chunks of up to `rows` samples of `d` features.
-    pub fn new(rows: usize, d: usize) -> Self {
+    /// Buffers for chunks of up to `rows` samples of `d` features and `k` components.
+    pub fn new(rows: usize, d: usize, k: usize) -> Self {
+        let block = (Y_BYTES / (8 * d * k).max(1)).clamp(4, rows.max(4));
         Scratch {
             a: vec![0.0; rows * d],
             b: vec![0.0; rows * d],
+            y: vec![0.0; block * k * d],
+            block,
         }
     }
 }
@@ -160,23 +174,29 @@ pub fn weighted_log_prob_into(est: &Estimator, x: &[f64], scratch: &mut Scratch,
     let cst = d as f64 * LN_2PI;
     let offset = |q: f64, j: usize| -0.5 * (cst + q) + est.log_det[j] + est.log_weights[j];
     match &est.form {
-        Form::Full { u, b } => {
-            let y = &mut scratch.a[..m * d];
-            for j in 0..k {
-                let uj = u.index_axis(ndarray::Axis(0), j);
-                let uj = uj.as_slice().unwrap_or(&[]);
+        Form::Full { ucat, b } => {
+            let kd = k * d;
+            let ucat = mat(ucat, d, kd);
+            let block = scratch.block;
+            for (xb, ob) in x.chunks(block * d).zip(out.chunks_mut(block * k)) {
+                let mb = xb.len() / d;
+                let y = &mut scratch.y[..mb * kd];
                 matmul(
-                    mat_mut(y, m, d),
+                    mat_mut(y, mb, kd),
                     Accum::Replace,
-                    mat(x, m, d),
-                    mat(uj, d, d),
+                    mat(xb, mb, d),
+                    ucat,
                     1.0,
                     Par::Seq,
                 );
-                let bj = b.row(j);
-                let bj = bj.as_slice().unwrap_or(&[]);
-                for (i, yi) in y.chunks_exact(d).enumerate() {
-                    out[i * k + j] = offset(sq_euclidean(yi, bj), j);
+                for (yi, oi) in y.chunks_exact(kd).zip(ob.chunks_exact_mut(k)) {
+                    for (j, (o, (yij, bj))) in oi
+                        .iter_mut()
+                        .zip(yi.chunks_exact(d).zip(b.rows()))
+                        .enumerate()
+                    {
+                        *o = offset(sq_euclidean(yij, bj.as_slice().unwrap_or(&[])), j);
+                    }
                 }
             }
         }
@@ -248,22 +268,75 @@ pub fn weighted_log_prob_into(est: &Estimator, x: &[f64], scratch: &mut Scratch,
 /// Turns weighted log-probabilities (`m x k`, from [`weighted_log_prob_into`]) into
 /// responsibilities in place, through a log-sum-exp per row, and writes each row's
 /// log-sum-exp (`log p(x_i)`) into `log_prob_norm`.
+///
+/// Each row is shifted by its maximum (as SciPy's `logsumexp`), exponentiated once, and
+/// normalised by its sum, so a row costs `k` exponentials.
 pub fn responsibilities_in_place(wlp: &mut [f64], k: usize, log_prob_norm: &mut [f64]) {
     for (row, lpn) in wlp.chunks_exact_mut(k).zip(log_prob_norm.iter_mut()) {
-        let lse = log_sum_exp(row);
+        let shift = row_shift(row);
+        let mut s = 0.0;
         for v in row.iter_mut() {
-            *v = (*v - lse).exp();
+            *v = exp_fast(*v - shift);
+            s += *v;
         }
-        *lpn = lse;
+        let inv = 1.0 / s;
+        for v in row.iter_mut() {
+            *v *= inv;
+        }
+        *lpn = s.ln() + shift;
     }
+}
+
+fn row_shift(row: &[f64]) -> f64 {
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max.is_finite() { max } else { 0.0 }
 }
 
 /// `log(sum(exp(row)))`, shifted by the maximum as in SciPy.
 pub fn log_sum_exp(row: &[f64]) -> f64 {
-    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let shift = if max.is_finite() { max } else { 0.0 };
-    let s: f64 = row.iter().map(|v| (v - shift).exp()).sum();
+    let shift = row_shift(row);
+    let s: f64 = row.iter().map(|v| exp_fast(v - shift)).sum();
     s.ln() + shift
+}
+
+/// `exp(x)` to within 2 ulp, without a library call, so that loops over it vectorise; below
+/// `-708` (where `exp` leaves the normal range) it returns 0, which only ever meets a sum that
+/// is at least 1 here.
+///
+/// Cody-Waite reduction `x = n ln 2 + r`, `|r| <= ln 2 / 2`, a degree-13 Taylor polynomial
+/// (truncation error below `1e-17`), and `2^n` built from its exponent bits.
+#[inline]
+pub fn exp_fast(x: f64) -> f64 {
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // Adding 1.5 * 2^52 rounds to an integer in the low mantissa bits.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let xc = x.clamp(-708.0, 709.0);
+    let t = xc * LOG2E + ROUND;
+    let nf = t - ROUND;
+    let n = t.to_bits().wrapping_sub(ROUND.to_bits()) as i64;
+    let r = (xc - nf * LN2_HI) - nf * LN2_LO;
+    let mut p = 1.0 / 6_227_020_800.0;
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    let scale = f64::from_bits(((n + 1023) as u64) << 52);
+    if x < -708.0 { 0.0 } else { p * scale }
 }
 
 /// Sufficient statistics of one chunk for the M-step. Adding two chunks' statistics
@@ -412,7 +485,7 @@ pub fn accumulate_gram(x: &[f64], d: usize, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Array3, array};
 
     /// The density of a 1-d standard normal at 0 with weight 1 is `-0.5 ln(2 pi)`.
     #[test]
@@ -427,7 +500,7 @@ mod tests {
         ] {
             let est = Estimator::new(&w, &mu, &prec);
             let mut out = [0.0; 2];
-            let mut s = Scratch::new(2, 1);
+            let mut s = Scratch::new(2, 1, 1);
             weighted_log_prob_into(&est, &[0.0, 2.0], &mut s, &mut out);
             assert!((out[0] + 0.5 * LN_2PI).abs() < 1e-15, "{prec:?}");
             assert!((out[1] + 0.5 * LN_2PI + 2.0).abs() < 1e-15, "{prec:?}");
@@ -443,12 +516,26 @@ mod tests {
             .unwrap();
         let est = Estimator::new(&w, &mu, &CovarianceArray::Full(u));
         let mut out = [0.0; 2];
-        weighted_log_prob_into(&est, &[3.0, 1.0], &mut Scratch::new(1, 2), &mut out);
+        weighted_log_prob_into(&est, &[3.0, 1.0], &mut Scratch::new(1, 2, 2), &mut out);
         // Component 0: q = (2/2)^2 + 1 = 2, log det U = ln 0.5.
         let want0 = -0.5 * (2.0 * LN_2PI + 2.0) + 0.5f64.ln() + 0.25f64.ln();
         let want1 = -0.5 * (2.0 * LN_2PI + 10.0) + 0.75f64.ln();
         assert!((out[0] - want0).abs() < 1e-14);
         assert!((out[1] - want1).abs() < 1e-14);
+    }
+
+    #[test]
+    fn fast_exp_is_accurate() {
+        let mut worst: f64 = 0.0;
+        for i in 0..200_000 {
+            let x = -708.0 + 709.5 * (i as f64) / 200_000.0;
+            let (a, b) = (exp_fast(x), x.exp());
+            worst = worst.max((a - b).abs() / b);
+        }
+        assert!(worst < 5e-16, "{worst:e}");
+        assert_eq!(exp_fast(0.0), 1.0);
+        assert_eq!(exp_fast(-800.0), 0.0);
+        assert_eq!(exp_fast(f64::NEG_INFINITY), 0.0);
     }
 
     #[test]
@@ -473,7 +560,7 @@ mod tests {
             &x,
             &resp,
             &shift,
-            &mut Scratch::new(2, 2),
+            &mut Scratch::new(2, 2, 2),
             &mut st,
         );
         assert_eq!(st.nk, vec![2.0, 0.0]);
@@ -486,7 +573,7 @@ mod tests {
             &x,
             &resp,
             &[],
-            &mut Scratch::new(2, 2),
+            &mut Scratch::new(2, 2, 2),
             &mut st,
         );
         assert_eq!(st.second, vec![10.0, 40.0, 0.0, 0.0]);
