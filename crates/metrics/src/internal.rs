@@ -55,7 +55,7 @@ pub struct SilhouetteSample {
 ///
 /// With `sample`, the mean over a seeded random subset of `sample.size` samples, the silhouettes
 /// being computed within that subset (as scikit-learn does). Time is `O(n^2 d)` in the number of
-/// samples used, memory `O(n d)`.
+/// samples used, memory `O(n (d + k))` for `k` clusters.
 ///
 /// # Errors
 ///
