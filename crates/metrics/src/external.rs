@@ -104,9 +104,16 @@ fn expected_mutual_info(c: &Contingency) -> f64 {
     }
     let n = c.n;
     let nf = n as f64;
-    let lf = crate::special::ln_factorial_table(n);
+    // Table up to the largest class or cluster (as scikit-learn's arrays); the few terms near
+    // n are computed directly, so memory never grows with n itself.
+    let max_ab = a.iter().chain(b).copied().max().unwrap_or(0);
+    let lf = crate::special::ln_factorial_table(max_ab);
+    let ln_fact = |m: usize| match lf.get(m) {
+        Some(&v) => v,
+        None => crate::special::ln_factorial(m),
+    };
     let ln_n = nf.ln();
-    let gln_n = lf[n];
+    let gln_n = ln_fact(n);
     let mut emi = 0.0;
     for &ai in a {
         let ln_a = (ai as f64).ln();
@@ -114,12 +121,12 @@ fn expected_mutual_info(c: &Contingency) -> f64 {
             let ln_b = (bj as f64).ln();
             let start = (ai + bj).saturating_sub(n).max(1);
             let end = ai.min(bj);
-            let head = lf[ai] + lf[bj] + lf[n - ai] + lf[n - bj] - gln_n;
+            let head = lf[ai] + lf[bj] + ln_fact(n - ai) + ln_fact(n - bj) - gln_n;
             for nij in start..=end {
                 let nijf = nij as f64;
                 let term1 = nijf / nf;
                 let term2 = (ln_n + nijf.ln()) - ln_a - ln_b;
-                let gln = head - lf[nij] - lf[ai - nij] - lf[bj - nij] - lf[n + nij - ai - bj];
+                let gln = head - lf[nij] - lf[ai - nij] - lf[bj - nij] - ln_fact(n + nij - ai - bj);
                 emi += term1 * term2 * gln.exp();
             }
         }
