@@ -283,6 +283,43 @@ pub fn sq_distances_gemm_into(
     }
 }
 
+/// Nearest-center scores through one matrix product: `out[i, j] = bias[j] - 2 x_i . c_j`.
+///
+/// With `bias[j] = ||c_j||^2` the score is the squared distance minus `||x_i||^2`, which is
+/// all an argmin needs: no pass for the samples' norms, no copy of the samples. A caller that
+/// shifts the centers by a vector `m` (to avoid cancellation on data far from the origin)
+/// passes `c_j - m` and `bias[j] = ||c_j - m||^2 + 2 m . (c_j - m)`; then adding `||x_i - m||^2`
+/// gives the squared distance.
+///
+/// ```
+/// use clusterlab_core::distance::gemm_scores_into;
+/// use clusterlab_core::ndarray::{array, Array2};
+/// let x = array![[1.0, 0.0]];
+/// let c = array![[0.0, 0.0], [3.0, 0.0]];
+/// let mut out = Array2::zeros((1, 2));
+/// gemm_scores_into(x.view(), c.view(), &[0.0, 9.0], out.view_mut());
+/// assert_eq!(out, array![[0.0, 3.0]]); // distances 1 and 4, minus ||x||^2 = 1
+/// ```
+pub fn gemm_scores_into(
+    x: ArrayView2<'_, f64>,
+    centers: ArrayView2<'_, f64>,
+    bias: &[f64],
+    mut out: ArrayViewMut2<'_, f64>,
+) {
+    assert_eq!(
+        out.dim(),
+        (x.nrows(), centers.nrows()),
+        "out must be n_rows x n_centers"
+    );
+    assert_eq!(bias.len(), centers.nrows());
+    for mut row in out.rows_mut() {
+        for (o, &b) in row.iter_mut().zip(bias) {
+            *o = b;
+        }
+    }
+    general_mat_mul(-2.0, &x, &centers.t(), 1.0, &mut out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,8 +14,8 @@
 
 use clusterlab_core::{
     distance::{
-        prefer_gemm, row_sq_norms_into, sq_distances_across_into, sq_distances_direct_into,
-        sq_distances_gemm_into, sq_euclidean, transpose_centers,
+        gemm_scores_into, prefer_gemm, row_sq_norms_into, sq_distances_across_into,
+        sq_distances_direct_into, sq_euclidean, transpose_centers,
     },
     par::chunk_rows,
 };
@@ -73,7 +73,8 @@ pub(crate) struct Prepared<'c> {
     gemm: bool,
     shift: Vec<f64>,
     shifted: Array2<f64>,
-    norms: Vec<f64>,
+    /// Per-center constant of the matrix-product score.
+    bias: Vec<f64>,
     /// The centers transposed, for the direct kernel.
     centers_t: Vec<f64>,
 }
@@ -88,7 +89,7 @@ impl<'c> Prepared<'c> {
                 gemm,
                 shift: Vec::new(),
                 shifted: Array2::zeros((0, d)),
-                norms: Vec::new(),
+                bias: Vec::new(),
                 centers_t: transpose_centers(centers),
             };
         }
@@ -103,12 +104,20 @@ impl<'c> Prepared<'c> {
         }
         let mut norms = vec![0.0; k];
         row_sq_norms_into(shifted.view(), &mut norms);
+        // ||x - m - c'||^2 = ||x - m||^2 + (||c'||^2 + 2 m.c') - 2 x.c' with c' = c - m: the
+        // product runs on the samples as they are, and every term stays of the size of the
+        // data's spread, not of its distance from the origin.
+        let bias = norms
+            .iter()
+            .zip(shifted.rows())
+            .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
+            .collect();
         Prepared {
             centers,
             gemm,
             shift,
             shifted,
-            norms,
+            bias,
             centers_t: Vec::new(),
         }
     }
@@ -120,46 +129,43 @@ impl<'c> Prepared<'c> {
 
 /// Buffers one block reuses for all its chunks.
 struct Scratch {
-    xs: Array2<f64>,
-    xn: Vec<f64>,
     dist: Array2<f64>,
 }
 
 impl Scratch {
-    fn new(rows: usize, d: usize, p: &Prepared<'_>) -> Self {
-        let (xr, xn) = if p.gemm { (rows, rows) } else { (0, 0) };
+    fn new(rows: usize, p: &Prepared<'_>) -> Self {
         Scratch {
-            xs: Array2::zeros((xr, d)),
-            xn: vec![0.0; xn],
             dist: Array2::zeros((rows, p.k())),
         }
     }
 
     /// Squared distances of the chunk `x` to every center, row-major `rows x k`, in the scratch.
+    ///
+    /// With the matrix product, each row is first the score `||c'||^2 + 2 m.c' - 2 x.c'`
+    /// (enough to rank centers); `||x - m||^2` is added afterwards, and clamped at 0.
     fn distances(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> &[f64] {
         let rows = x.nrows();
+        let k = p.k();
         let mut out = self.dist.slice_axis_mut(Axis(0), Slice::from(..rows));
         if p.gemm {
-            let mut xs = self.xs.slice_axis_mut(Axis(0), Slice::from(..rows));
-            for (mut r, xr) in xs.rows_mut().into_iter().zip(x.rows()) {
-                for ((o, v), m) in r.iter_mut().zip(xr).zip(&p.shift) {
-                    *o = v - m;
+            gemm_scores_into(x, p.shifted.view(), &p.bias, out.view_mut());
+            if let Some(os) = out.as_slice_mut() {
+                for (orow, xr) in os.chunks_exact_mut(k).zip(x.rows()) {
+                    let xm: f64 = xr
+                        .iter()
+                        .zip(&p.shift)
+                        .map(|(v, m)| (v - m) * (v - m))
+                        .sum();
+                    for o in orow {
+                        *o = (*o + xm).max(0.0);
+                    }
                 }
             }
-            row_sq_norms_into(xs.view(), &mut self.xn[..rows]);
-            sq_distances_gemm_into(
-                xs.view(),
-                &self.xn[..rows],
-                p.shifted.view(),
-                &p.norms,
-                out.view_mut(),
-            );
         } else if let (Some(xs), Some(os)) = (x.as_slice(), out.as_slice_mut()) {
             sq_distances_across_into(xs, x.ncols(), &p.centers_t, os);
         } else {
             sq_distances_direct_into(x, p.centers, out.view_mut());
         }
-        let k = p.k();
         // The scratch is a standard-layout array, so its leading rows are one slice.
         self.dist.as_slice().map_or(&[][..], |s| &s[..rows * k])
     }
@@ -269,18 +275,19 @@ pub(crate) fn lloyd_pass(
         .map(|(b, lab)| {
             let start = b * layout.block;
             let mut acc = PassSums::zeros(k, d, update);
-            let mut scratch = Scratch::new(layout.chunk.min(lab.len()), d, p);
+            let mut scratch = Scratch::new(layout.chunk.min(lab.len()), p);
             for (c, labc) in lab.chunks_mut(layout.chunk).enumerate() {
                 let r0 = start + c * layout.chunk;
                 let dist = scratch.distances(p, data.rows(r0, r0 + labc.len()));
                 for (i, (drow, l)) in dist.chunks_exact(k).zip(labc.iter_mut()).enumerate() {
+                    // Branch-free argmin (ties to the lowest index): which center wins is
+                    // data-dependent, so a branch would mispredict often.
                     let mut best = 0;
                     let mut bd = f64::INFINITY;
                     for (j, &v) in drow.iter().enumerate() {
-                        if v < bd {
-                            bd = v;
-                            best = j;
-                        }
+                        let better = v < bd;
+                        bd = if better { v } else { bd };
+                        best = if better { j } else { best };
                     }
                     if *l != best {
                         acc.changed += 1;
@@ -348,7 +355,7 @@ pub(crate) fn all_sq_distances(data: Samples<'_>, centers: ArrayView2<'_, f64>) 
             .for_each(|(c, o)| {
                 let r0 = c * layout.chunk;
                 let rows = o.len() / k.max(1);
-                let mut scratch = Scratch::new(rows, d, &p);
+                let mut scratch = Scratch::new(rows, &p);
                 let dist = scratch.distances(&p, data.rows(r0, r0 + rows));
                 o.copy_from_slice(dist);
             });
