@@ -135,12 +135,12 @@ impl FitReport {
             anyhow::bail!("metrics did not serialize to a JSON object");
         };
         let mut lines = String::new();
-        for (key, value) in fields {
-            if let Some(v) = value.as_f64() {
-                lines.push_str(&format!("  {key:<24} {v:.6}\n"));
+        for metric in clusterlab_metrics::Metric::ALL {
+            if let Some(v) = metric.value(&metrics) {
+                lines.push_str(&format!("  {:<18} {v:.6}\n", metric.name()));
             }
-            self.json.insert(key, value);
         }
+        self.json.extend(fields);
         self.json
             .insert("metrics_seconds".into(), metrics_seconds.into());
         match &self.common.out {
