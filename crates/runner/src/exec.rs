@@ -216,6 +216,14 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
     Ok(outcome)
 }
 
+/// Draws the plan's plots from the results folder (PNG and SVG under `plots/`), then the
+/// report. A plot that cannot be drawn is reported in its outcome; results are never touched.
+pub fn draw_plots(plan: &Plan, dir: &Path) -> (Vec<crate::plot::PlotOutcome>, Option<String>) {
+    let outcomes = crate::plot::draw_all(dir, &plan.plots);
+    let report = crate::plot::write_report(dir).err().map(|e| e.to_string());
+    (outcomes, report)
+}
+
 /// Fits one cell, saves its model, and returns its record. A fit that fails or panics becomes
 /// a failed record; only I/O errors of the results folder are errors here.
 fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {

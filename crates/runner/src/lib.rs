@@ -97,10 +97,27 @@ pub const RUSTC_VERSION: &str = env!("CLUSTERLAB_RUSTC_VERSION");
 /// Writes what the cells run on: `experiment.toml` (the grid as run) and the data
 /// (`data.csv`, or `data/<data_id>.csv` for each dataset of a `[grid.data]` grid).
 fn write_inputs(plan: &Plan, dir: &Path) -> Result<(), Error> {
-    record::write_atomic(
-        &dir.join("experiment.toml"),
-        plan.grid.source.text().as_bytes(),
-    )?;
+    let mut text = plan.grid.source.text().to_owned();
+    if plan.default_plots && !plan.plots.is_empty() {
+        // The grid as run includes the plots drawn, so that `clusterlab plot DIR` redraws the
+        // same ones.
+        #[derive(serde::Serialize)]
+        struct Plots<'a> {
+            plot: &'a [plot::PlotSpec],
+        }
+        let tables = toml::to_string(&Plots { plot: &plan.plots }).map_err(|e| Error::Data {
+            path: dir.join("experiment.toml"),
+            message: format!("writing the default plots: {e}"),
+        })?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(
+            "\n# The grid had no [[plot]] table; these are the plots drawn by default.\n",
+        );
+        text.push_str(&tables);
+    }
+    record::write_atomic(&dir.join("experiment.toml"), text.as_bytes())?;
     for d in &plan.datasets {
         let path = match &d.id {
             None => dir.join("data.csv"),

@@ -64,6 +64,25 @@ impl RunArgs {
             },
         };
         let outcome = exec::run(&plan, &opts)?;
+        let (plots, report) = exec::draw_plots(&plan, &out);
+        let mut plots_failed = 0;
+        for p in &plots {
+            match &p.result {
+                Ok(files) if !self.quiet => {
+                    for f in files {
+                        println!("wrote {}", f.display());
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    plots_failed += 1;
+                    eprintln!("error: plot {}: {err}", p.stem);
+                }
+            }
+        }
+        if let Some(err) = &report {
+            eprintln!("error: report.html: {err}");
+        }
         if !self.quiet {
             println!(
                 "{}: {} cells ({} run, {} already done, {} failed) in {:.2} s on {} threads -> {}",
@@ -77,17 +96,28 @@ impl RunArgs {
                 out.display()
             );
         }
-        if outcome.failed.is_empty() {
-            return Ok(ExitCode::SUCCESS);
+        if !outcome.failed.is_empty() {
+            eprintln!("{} cells failed:", outcome.failed.len());
+            for f in &outcome.failed {
+                eprintln!(
+                    "  {} {} k={} seed={}: {}",
+                    f.id, f.model, f.k, f.seed, f.error
+                );
+            }
         }
-        eprintln!("{} cells failed:", outcome.failed.len());
-        for f in &outcome.failed {
+        if plots_failed > 0 {
             eprintln!(
-                "  {} {} k={} seed={}: {}",
-                f.id, f.model, f.k, f.seed, f.error
+                "{plots_failed} of {} plots could not be drawn (the results are intact; \
+                 `clusterlab plot {}` redraws them)",
+                plots.len(),
+                out.display()
             );
         }
-        Ok(ExitCode::FAILURE)
+        if outcome.failed.is_empty() && plots_failed == 0 && report.is_none() {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 
@@ -134,6 +164,13 @@ pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
         }
     }
     let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    let stems: Vec<String> = plan.plots.iter().map(|p| p.file_stem()).collect();
+    let _ = writeln!(
+        s,
+        "plots{}: {}",
+        if plan.default_plots { " (default)" } else { "" },
+        stems.join(", ")
+    );
     let _ = writeln!(s, "results: {}", out.display());
     s
 }

@@ -173,17 +173,22 @@ pub fn with_suggestion(message: &str) -> String {
 /// use clusterlab_runner::grid::did_you_mean;
 /// assert_eq!(did_you_mean("n_int", ["n_init", "max_iter"]), Some("n_init"));
 /// assert_eq!(did_you_mean("colour", ["n_init", "max_iter"]), None);
+/// assert_eq!(did_you_mean("diagonal", ["full", "diag"]), Some("diag"));
 /// ```
 pub fn did_you_mean<'a>(
     given: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (given.chars().count() / 3).max(2);
+    // A word and its abbreviation (`diagonal` for `diag`) are far apart by edits but an
+    // obvious match; they rank just after exact-length typos.
+    let abbreviation =
+        |c: &str| c.len().min(given.len()) >= 3 && (given.starts_with(c) || c.starts_with(given));
     candidates
         .into_iter()
         .map(|c| (edit_distance(given, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
+        .filter(|(d, c)| *d <= limit || abbreviation(c))
+        .min_by_key(|(d, _)| if *d <= limit { *d } else { limit + 1 })
         .map(|(_, c)| c)
 }
 

@@ -379,9 +379,6 @@ impl Parser<'_> {
                 out.entries.push(e.clone());
             }
         }
-        if source::get(table, "kind").is_none() {
-            self.push(&entry.0.span, "data.kind", "[data] needs a `kind`");
-        }
         out
     }
 

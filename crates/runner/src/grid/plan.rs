@@ -7,9 +7,12 @@ use clusterlab_core::{Clusterer, Dataset};
 use super::{
     Axis, GridError, GridFile, Scope,
     decode::{self, Entry, Whole},
-    source::{Key, Node, Problem},
+    source::{self, Key, Node, Problem},
 };
-use crate::registry::{self, BuildError, DataError, ModelKind};
+use crate::{
+    plot::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots},
+    registry::{self, BuildError, DataError, ModelKind},
+};
 
 /// A cell's stable identity: a 64-bit FNV-1a hash of its model kind and name, its resolved
 /// parameters, its seed and its data's content. Never its position in the grid, so adding a K
@@ -133,6 +136,10 @@ pub struct Plan {
     pub axis_columns: Vec<String>,
     /// Per-model summary.
     pub models: Vec<ModelPlan>,
+    /// The plots to draw: the `[[plot]]` tables, or the defaults when there are none.
+    pub plots: Vec<PlotSpec>,
+    /// Whether `plots` are the defaults (then `experiment.toml` gets them appended).
+    pub default_plots: bool,
 }
 
 /// Renders an axis value for a CSV cell or a message: strings bare, floats in shortest
@@ -177,13 +184,109 @@ impl GridFile {
                 }
             }
         }
+        let (plots, default_plots) = self.plots(&cells, &axis_columns, &datasets, problems);
         Plan {
             grid: self,
             datasets,
             cells,
             axis_columns,
             models,
+            plots,
+            default_plots,
         }
+    }
+
+    /// Reads and checks the `[[plot]]` tables, or picks the default plots.
+    fn plots(
+        &self,
+        cells: &[Cell],
+        axis_columns: &[String],
+        datasets: &[PlannedDataset],
+        problems: &mut Vec<Problem>,
+    ) -> (Vec<PlotSpec>, bool) {
+        let src = &self.source;
+        if self.plots.is_empty() {
+            let has_truth = datasets.len() == 1
+                && datasets[0].id.is_none()
+                && datasets[0].data.labels().is_some();
+            let kinds: Vec<&str> = self.models.iter().map(|m| m.kind.name()).collect();
+            return (default_plots(has_truth, &kinds), true);
+        }
+        let models: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
+        let axes: Vec<&str> = axis_columns.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        for (i, node) in self.plots.iter().enumerate() {
+            let path = format!("plot[{i}]");
+            let table = node.as_table().unwrap_or_default();
+            let at = |key: &str, value: bool| -> Range<usize> {
+                match source::get(table, key) {
+                    Some((k, v)) => {
+                        if value {
+                            v.span.clone()
+                        } else {
+                            k.span.clone()
+                        }
+                    }
+                    None => table
+                        .first()
+                        .map_or(node.span.clone(), |(k, _)| k.span.clone()),
+                }
+            };
+            let toml::Value::Table(t) = node.to_toml() else {
+                continue;
+            };
+            let spec = PlotSpec::from_table(&t).and_then(|spec| {
+                spec.check_against(&models, &axes)?;
+                Ok(spec)
+            });
+            let spec = match spec {
+                Ok(spec) => spec,
+                Err(err) => {
+                    let span = match &err {
+                        PlotSpecError::UnknownKind { .. } => at("kind", true),
+                        PlotSpecError::UnknownKey { key, .. } => at(key, false),
+                        PlotSpecError::UnknownModel { .. } => at("model", true),
+                        PlotSpecError::UnknownAxis { found, .. } => at(found, false),
+                        PlotSpecError::NotAScalar { key, .. } => at(key, true),
+                        _ => at("kind", false),
+                    };
+                    problems.push(src.problem(&span, &path, err.to_string()));
+                    continue;
+                }
+            };
+            // A scatter of one cell must name a cell the grid has.
+            if let PlotKind::Scatter(ScatterSpec {
+                source: ScatterSource::Cell { model, k, seed },
+                axes: pinned,
+            }) = &spec.kind
+            {
+                let found = cells.iter().any(|c| {
+                    &c.model == model
+                        && c.k == *k
+                        && c.seed == *seed
+                        && pinned.iter().all(|(name, want)| {
+                            c.axes
+                                .iter()
+                                .any(|(n, v)| n == name && want.matches(&value_text(v)))
+                        })
+                });
+                if !found && models.contains(&model.as_str()) {
+                    problems.push(src.problem(
+                        &at("k", true),
+                        &path,
+                        format!(
+                            "no cell of the grid has model `{model}`, k = {k}, seed = {seed}{}",
+                            pinned
+                                .iter()
+                                .map(|(n, v)| format!(", {n} = {v}"))
+                                .collect::<String>()
+                        ),
+                    ));
+                }
+            }
+            out.push(spec);
+        }
+        (out, false)
     }
 
     fn entry(path_prefix: &str, key: &Key, node: &Node) -> Entry {
@@ -203,7 +306,26 @@ impl GridFile {
             .iter()
             .filter(|a| a.scope == Scope::Data)
             .collect();
-        if self.data.kind.is_empty() {
+        // `kind` may itself be an axis of the data (`kind = ["anisotropic", "varied"]`).
+        let kind_axis = axes.iter().position(|a| a.key.name == "kind");
+        if self.data.kind.is_empty() && kind_axis.is_none() {
+            if self.data.span != (0..0) {
+                problems.push(src.problem(
+                    &self.data.span,
+                    "data.kind",
+                    "[data] needs a `kind` (or a `kind` axis in [grid.data])",
+                ));
+            }
+            return Vec::new();
+        }
+        if let Some(i) = kind_axis
+            && !self.data.kind.is_empty()
+        {
+            problems.push(src.problem(
+                &axes[i].key.span,
+                &axes[i].path,
+                "`kind` is both in [data] and an axis of [grid.data]: give one",
+            ));
             return Vec::new();
         }
         let base_dir = self.base_dir();
@@ -216,8 +338,21 @@ impl GridFile {
                 .map(|(k, v)| Self::entry("data", k, v))
                 .collect();
             let mut values = Vec::new();
+            let mut kind = self.data.kind.clone();
+            let mut kind_span = self.data.kind_span.clone();
             for (a, &i) in axes.iter().zip(&combo) {
                 let v = &a.values[i];
+                if a.key.name == "kind" {
+                    match &v.value {
+                        toml::Value::String(k) => kind.clone_from(k),
+                        _ => {
+                            problems.push(src.problem(&v.span, &a.path, "a data kind is a string"))
+                        }
+                    }
+                    kind_span = v.span.clone();
+                    values.push(("data.kind".to_owned(), v.value.clone()));
+                    continue;
+                }
                 entries.retain(|e| e.name != a.key.name);
                 entries.push(Entry {
                     name: a.key.name.clone(),
@@ -233,7 +368,7 @@ impl GridFile {
                 path: "data",
                 span: &self.data.span,
             };
-            match registry::dataset(&self.data.kind, rendered.deserializer(), &base_dir) {
+            match registry::dataset(&kind, rendered.deserializer(), &base_dir) {
                 Ok(data) => {
                     let id = (!axes.is_empty()).then(|| {
                         axes.iter()
@@ -262,22 +397,21 @@ impl GridFile {
                 Err(DataError::UnknownKind) => {
                     let kinds = registry::data_kinds();
                     let mut msg = format!(
-                        "unknown data kind `{}`, expected one of {}",
-                        self.data.kind,
+                        "unknown data kind `{kind}`, expected one of {}",
                         kinds
                             .iter()
                             .map(|k| format!("`{k}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
-                    if let Some(s) = decode::did_you_mean(&self.data.kind, kinds.iter().copied()) {
+                    if let Some(s) = decode::did_you_mean(&kind, kinds.iter().copied()) {
                         msg.push_str(&format!("; did you mean `{s}`?"));
                     }
-                    problems.push(src.problem(&self.data.kind_span, "data.kind", msg));
-                    return out;
+                    problems.push(src.problem(&kind_span, "data.kind", msg));
+                    continue;
                 }
                 Err(DataError::Generate(msg)) => {
-                    problems.push(src.problem(&self.data.kind_span, "data", msg));
+                    problems.push(src.problem(&kind_span, "data", msg));
                 }
             }
         }
