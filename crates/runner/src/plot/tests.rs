@@ -462,3 +462,79 @@ fn report_survives_a_folder_without_plots_or_best_k() {
     assert!(html.contains("No best_k.csv"));
     assert!(html.contains("not drawn"));
 }
+
+/// A grid with a data axis: two datasets under data/, runs.csv with `data_id` and
+/// `data.cluster_std` columns.
+fn two_datasets() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir_all(dir.join("data")).unwrap();
+    fs::create_dir_all(dir.join("models")).unwrap();
+    let mut runs =
+        String::from("cell_id,model,kind,data_id,k,seed,data.cluster_std,inertia,status\n");
+    for (id, std) in [("d0", "0.5"), ("d1", "2.0")] {
+        let mut data = String::from("x0,x1,label\n");
+        for i in 0..30 {
+            let c = i % 2;
+            writeln!(
+                data,
+                "{},{},{c}",
+                c as f64 * 5.0 + i as f64 * 0.01,
+                i as f64 * 0.1
+            )
+            .unwrap();
+        }
+        fs::write(dir.join(format!("data/{id}.csv")), data).unwrap();
+        for k in 1..=3 {
+            let cell = format!("{id}k{k}");
+            writeln!(
+                runs,
+                "{cell},km,kmeans,{id},{k},0,{std},{},ok",
+                100.0 / k as f64
+            )
+            .unwrap();
+            let labels: Vec<usize> = (0..30).map(|i| i % k).collect();
+            let json = serde_json::json!({"labels": labels, "centers": vec![[1.0, 1.0]; k], "covariances": null});
+            fs::write(dir.join(format!("models/{cell}.json")), json.to_string()).unwrap();
+        }
+    }
+    fs::write(dir.join("runs.csv"), runs).unwrap();
+    tmp
+}
+
+#[test]
+fn data_axes_pick_the_dataset_and_split_the_lines() {
+    let tmp = two_datasets();
+    let dir = tmp.path();
+    let specs: Vec<PlotSpec> = toml::from_str::<BTreeMap<String, Vec<PlotSpec>>>(
+        r#"
+        [[plot]]
+        kind = "scatter"
+        truth = true
+        data.cluster_std = 2.0
+        [[plot]]
+        kind = "scatter"
+        model = "km"
+        k = 2
+        seed = 0
+        data.cluster_std = 0.5
+        [[plot]]
+        kind = "scatter"
+        truth = true
+        [[plot]]
+        kind = "elbow"
+        "#,
+    )
+    .unwrap()
+    .remove("plot")
+    .unwrap();
+    let outcomes = draw_all(dir, &specs);
+    assert_eq!(outcomes[0].stem, "scatter_truth_data.cluster_std-2");
+    assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
+    assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
+    let err = outcomes[2].result.as_ref().unwrap_err().to_string();
+    assert!(err.contains("2 datasets match (data_id d0, d1)"), "{err}");
+    assert!(outcomes[3].result.is_ok());
+    assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 0.5");
+    assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 2");
+}
