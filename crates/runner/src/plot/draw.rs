@@ -159,7 +159,8 @@ fn frame<DB: DrawingBackend>(
     legend: &[LegendEntry],
 ) -> Result<DrawingArea<DB, Shift>, String> {
     root.fill(&WHITE).map_err(msg)?;
-    let body = root.titled(title, font(22.0)).map_err(msg)?;
+    let (title, size) = fit_title(root, title)?;
+    let body = root.titled(&title, font(size)).map_err(msg)?;
     let rows = legend_layout(&body, legend)?;
     let n_rows = rows.iter().map(|r| r.1).max().map_or(0, |r| r + 1) as i32;
     if n_rows == 0 {
@@ -170,6 +171,35 @@ fn frame<DB: DrawingBackend>(
     let (charts, strip) = body.split_vertically(height - legend_height);
     draw_legend(&strip, legend, &rows)?;
     Ok(charts)
+}
+
+/// The title and a font size at which it fits the width: 22 px when it can, smaller down to
+/// 14 px, and beyond that cut with an ellipsis (a long title names many axis values).
+fn fit_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(String, f64), String> {
+    let room = area.dim_in_pixel().0.saturating_sub(24);
+    let fits = |t: &str, size: f64| -> Result<bool, String> {
+        let (w, _) = area.estimate_text_size(t, &font(size)).map_err(msg)?;
+        Ok(w <= room)
+    };
+    let mut size = 22.0;
+    while size > 14.0 {
+        if fits(title, size)? {
+            return Ok((title.to_string(), size));
+        }
+        size -= 1.0;
+    }
+    let mut chars: Vec<char> = title.chars().collect();
+    while !chars.is_empty() {
+        let cut: String = chars.iter().collect::<String>() + "…";
+        if fits(&cut, size)? {
+            return Ok((cut, size));
+        }
+        chars.pop();
+    }
+    Ok((String::new(), size))
 }
 
 const SWATCH: i32 = 28;
@@ -506,6 +536,25 @@ impl Figure for ScatterFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_titles_shrink_then_are_cut() {
+        ensure_font().unwrap();
+        let mut svg = String::new();
+        let root = SVGBackend::with_string(&mut svg, (300, 100)).into_drawing_area();
+        assert_eq!(
+            fit_title(&root, "short").unwrap(),
+            ("short".to_string(), 22.0)
+        );
+        let medium = "a title of about forty characters long";
+        let (t, size) = fit_title(&root, medium).unwrap();
+        assert_eq!(t, medium);
+        assert!(size < 22.0 && size >= 14.0, "{size}");
+        let long = "x".repeat(200);
+        let (t, size) = fit_title(&root, &long).unwrap();
+        assert!(t.ends_with('…') && t.len() < long.len(), "{t}");
+        assert_eq!(size, 14.0);
+    }
 
     #[test]
     fn padded_range_pads_and_handles_flat_and_empty_input() {
