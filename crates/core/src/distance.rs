@@ -312,9 +312,18 @@ pub fn gemm_scores_into(
         "out must be n_rows x n_centers"
     );
     assert_eq!(bias.len(), centers.nrows());
-    for mut row in out.rows_mut() {
-        for (o, &b) in row.iter_mut().zip(bias) {
-            *o = b;
+    match out.as_slice_mut() {
+        Some(os) if !bias.is_empty() => {
+            for row in os.chunks_exact_mut(bias.len()) {
+                row.copy_from_slice(bias);
+            }
+        }
+        _ => {
+            for mut row in out.rows_mut() {
+                for (o, &b) in row.iter_mut().zip(bias) {
+                    *o = b;
+                }
+            }
         }
     }
     general_mat_mul(-2.0, &x, &centers.t(), 1.0, &mut out);

@@ -52,9 +52,14 @@ pub(crate) struct Layout {
     pub(crate) block: usize,
 }
 
+/// At least this many rows per chunk: the matrix product packs the centers once per call, so
+/// short chunks (`chunk_rows` gives 128 rows at d = 64) pay that packing too often.
+const MIN_CHUNK_ROWS: usize = 512;
+
 impl Layout {
     pub(crate) fn new(n: usize, d: usize) -> Self {
-        let chunk = chunk_rows(d);
+        let base = chunk_rows(d);
+        let chunk = base * MIN_CHUNK_ROWS.div_ceil(base);
         let chunks_per_block = n.div_ceil(chunk).div_ceil(MAX_BLOCKS).max(1);
         Layout {
             chunk,
@@ -130,35 +135,46 @@ impl<'c> Prepared<'c> {
 /// Buffers one block reuses for all its chunks.
 struct Scratch {
     dist: Array2<f64>,
+    /// `||x - m||^2` of each row of the chunk (matrix-product form only).
+    xm: Vec<f64>,
 }
 
 impl Scratch {
     fn new(rows: usize, p: &Prepared<'_>) -> Self {
         Scratch {
             dist: Array2::zeros((rows, p.k())),
+            xm: vec![0.0; if p.gemm { rows } else { 0 }],
         }
     }
 
-    /// Squared distances of the chunk `x` to every center, row-major `rows x k`, in the scratch.
+    /// Per-center values of the chunk `x`, row-major `rows x k`, in the scratch, and whether
+    /// they are scores rather than squared distances.
     ///
-    /// With the matrix product, each row is first the score `||c'||^2 + 2 m.c' - 2 x.c'`
-    /// (enough to rank centers); `||x - m||^2` is added afterwards, and clamped at 0.
-    fn distances(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> &[f64] {
+    /// With the matrix product a row holds the scores `||c'||^2 + 2 m.c' - 2 x.c'`, which rank
+    /// centers as distances do; the squared distance is the score plus `||x - m||^2`, written
+    /// to `self.xm` (see [`Scratch::to_distance`]). Otherwise rows hold squared distances.
+    fn scores(&mut self, p: &Prepared<'_>, x: ArrayView2<'_, f64>) -> (&[f64], &[f64]) {
         let rows = x.nrows();
         let k = p.k();
         let mut out = self.dist.slice_axis_mut(Axis(0), Slice::from(..rows));
         if p.gemm {
             gemm_scores_into(x, p.shifted.view(), &p.bias, out.view_mut());
-            if let Some(os) = out.as_slice_mut() {
-                for (orow, xr) in os.chunks_exact_mut(k).zip(x.rows()) {
-                    let xm: f64 = xr
+            let d = x.ncols();
+            if let Some(xs) = x.as_slice() {
+                for (o, xr) in self.xm.iter_mut().zip(xs.chunks_exact(d)) {
+                    let mut acc = 0.0;
+                    for (v, m) in xr.iter().zip(&p.shift) {
+                        acc += (v - m) * (v - m);
+                    }
+                    *o = acc;
+                }
+            } else {
+                for (o, xr) in self.xm.iter_mut().zip(x.rows()) {
+                    *o = xr
                         .iter()
                         .zip(&p.shift)
                         .map(|(v, m)| (v - m) * (v - m))
                         .sum();
-                    for o in orow {
-                        *o = (*o + xm).max(0.0);
-                    }
                 }
             }
         } else if let (Some(xs), Some(os)) = (x.as_slice(), out.as_slice_mut()) {
@@ -167,7 +183,15 @@ impl Scratch {
             sq_distances_direct_into(x, p.centers, out.view_mut());
         }
         // The scratch is a standard-layout array, so its leading rows are one slice.
-        self.dist.as_slice().map_or(&[][..], |s| &s[..rows * k])
+        let scores = self.dist.as_slice().map_or(&[][..], |s| &s[..rows * k]);
+        (scores, &self.xm)
+    }
+
+    /// The squared distance of row `i` of a chunk from its value in [`scores`](Self::scores)
+    /// and the chunk's `xm`.
+    #[inline]
+    fn to_distance(xm: &[f64], gemm: bool, i: usize, v: f64) -> f64 {
+        if gemm { (v + xm[i]).max(0.0) } else { v }
     }
 }
 
@@ -278,17 +302,18 @@ pub(crate) fn lloyd_pass(
             let mut scratch = Scratch::new(layout.chunk.min(lab.len()), p);
             for (c, labc) in lab.chunks_mut(layout.chunk).enumerate() {
                 let r0 = start + c * layout.chunk;
-                let dist = scratch.distances(p, data.rows(r0, r0 + labc.len()));
-                for (i, (drow, l)) in dist.chunks_exact(k).zip(labc.iter_mut()).enumerate() {
+                let (scores, xm) = scratch.scores(p, data.rows(r0, r0 + labc.len()));
+                for (i, (drow, l)) in scores.chunks_exact(k).zip(labc.iter_mut()).enumerate() {
                     // Branch-free argmin (ties to the lowest index): which center wins is
                     // data-dependent, so a branch would mispredict often.
                     let mut best = 0;
-                    let mut bd = f64::INFINITY;
+                    let mut bs = f64::INFINITY;
                     for (j, &v) in drow.iter().enumerate() {
-                        let better = v < bd;
-                        bd = if better { v } else { bd };
+                        let better = v < bs;
+                        bs = if better { v } else { bs };
                         best = if better { j } else { best };
                     }
+                    let bd = Scratch::to_distance(xm, p.gemm, i, bs);
                     if *l != best {
                         acc.changed += 1;
                         *l = best;
@@ -356,8 +381,13 @@ pub(crate) fn all_sq_distances(data: Samples<'_>, centers: ArrayView2<'_, f64>) 
                 let r0 = c * layout.chunk;
                 let rows = o.len() / k.max(1);
                 let mut scratch = Scratch::new(rows, &p);
-                let dist = scratch.distances(&p, data.rows(r0, r0 + rows));
-                o.copy_from_slice(dist);
+                let (scores, xm) = scratch.scores(&p, data.rows(r0, r0 + rows));
+                o.copy_from_slice(scores);
+                for (i, row) in o.chunks_exact_mut(k.max(1)).enumerate() {
+                    for v in row {
+                        *v = Scratch::to_distance(xm, p.gemm, i, *v);
+                    }
+                }
             });
     }
     out
@@ -510,11 +540,12 @@ fn dist(a: &[f64], b: &[f64]) -> f64 {
     sq_euclidean(a, b).sqrt()
 }
 
-/// `v` as an `f32` no larger than `v`, so a stored lower bound stays a lower bound.
+/// A non-negative `v` as an `f32` no larger than `v`, so a stored lower bound stays a lower
+/// bound. Shrinking by one `f32` ulp before rounding to nearest (which moves by at most half
+/// an ulp) keeps the result below `v` without a branch; `min` keeps huge values finite.
 #[inline]
 fn down(v: f64) -> f32 {
-    let f = v as f32;
-    if f as f64 > v { f.next_down() } else { f }
+    ((v * (1.0 - f64::from(f32::EPSILON))) as f32).min(f32::MAX)
 }
 
 /// Elkan's state carried between passes.
@@ -562,8 +593,7 @@ pub(crate) fn elkan_pass(
                 if let Some(sh) = pending {
                     ub += sh[label];
                     for (v, s) in lb.iter_mut().zip(sh) {
-                        let nv = f64::from(*v) - s;
-                        *v = if nv < 0.0 { 0.0 } else { down(nv) };
+                        *v = down((f64::from(*v) - s).max(0.0));
                     }
                 }
                 let before = label;
@@ -663,4 +693,43 @@ pub(crate) fn mean_variance(data: Samples<'_>, layout: Layout) -> f64 {
         }
     });
     var.iter().map(|v| v / n as f64).sum::<f64>() / d as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn down_never_rounds_up() {
+        for v in [
+            0.0,
+            1e-300,
+            1e-40,
+            0.1,
+            1.0 / 3.0,
+            2.0,
+            12_345.678_9,
+            1e30,
+            1e300,
+        ] {
+            let f = down(v);
+            assert!(f64::from(f) <= v, "{v} -> {f}");
+            assert!(f.is_finite());
+            assert!(
+                f64::from(f) >= v * (1.0 - 1e-6) || v < 1e-38 || v > f64::from(f32::MAX),
+                "{v} -> {f} too loose"
+            );
+        }
+    }
+
+    #[test]
+    fn layout_chunks_are_whole_core_chunks_and_at_least_512_rows() {
+        for d in [1, 2, 8, 16, 64, 1000] {
+            let l = Layout::new(1_000_000, d);
+            assert_eq!(l.chunk % chunk_rows(d), 0);
+            assert!(l.chunk >= MIN_CHUNK_ROWS);
+            assert_eq!(l.block % l.chunk, 0);
+            assert!(1_000_000usize.div_ceil(l.block) <= MAX_BLOCKS);
+        }
+    }
 }
