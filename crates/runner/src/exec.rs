@@ -16,6 +16,7 @@ use std::{
     time::{Instant, SystemTime},
 };
 
+use clusterlab_metrics::EvaluateOptions;
 use rayon::prelude::*;
 
 use crate::{
@@ -92,13 +93,16 @@ pub struct RunOutcome {
     pub fit_seconds_sum: f64,
     /// Threads used.
     pub threads: usize,
+    /// The K each criterion picks, per model and group (as in `best_k.csv`).
+    pub best_k: Vec<record::BestK>,
 }
 
 /// Files a run owns in its results folder; `--force` removes exactly these.
-const OWNED: [&str; 6] = [
+const OWNED: [&str; 7] = [
     "cells.jsonl",
     "runs.csv",
     "summary.csv",
+    "best_k.csv",
     "meta.json",
     "experiment.toml",
     "data.csv",
@@ -130,10 +134,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
     crate::write_inputs(plan, dir)?;
 
     let (journal, mut done) = Journal::open(&dir.join("cells.jsonl"))?;
+    // A cell is done when it is in the journal with every metric the grid now asks for (a
+    // failed cell has none and stays failed).
     let todo: Vec<&Cell> = plan
         .cells
         .iter()
-        .filter(|c| !done.contains_key(&c.id))
+        .filter(|c| {
+            !done.get(&c.id).is_some_and(|r| {
+                r.status == Status::Failed
+                    || plan.metrics.iter().all(|m| r.scores.contains_key(m.name()))
+            })
+        })
         .collect();
     let n_skipped = plan.cells.len() - todo.len();
 
@@ -211,9 +222,55 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
         cells_seconds,
         fit_seconds_sum,
         threads,
+        best_k: record::best_k(plan, &done),
     };
     crate::write_meta(plan, &outcome, started, SystemTime::now())?;
     Ok(outcome)
+}
+
+/// The short table of picked K printed at the end of a run: one line per model and group,
+/// each criterion's K from the mean over seeds, with the seeds' own picks as `[min-max,
+/// agreeing/n]` when they are not unanimous.
+pub fn best_k_table(best: &[record::BestK]) -> String {
+    use std::fmt::Write;
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    for b in best {
+        let mut label = b.model.clone();
+        if let Some(d) = &b.data_id {
+            label.push_str(&format!(" [{d}]"));
+        }
+        if !b.group.is_empty() {
+            label.push_str(&format!(" ({})", b.group));
+        }
+        let k = b.best_k.map_or_else(|| "-".to_owned(), |k| k.to_string());
+        let mut item = format!("{} {k}", b.criterion.name());
+        let sp = &b.spread;
+        if sp.agreeing < sp.picks.len() {
+            let r = |k: Option<usize>| k.map_or_else(|| "-".to_owned(), |k| k.to_string());
+            let _ = write!(
+                item,
+                " [{}-{}, {}/{}]",
+                r(sp.min),
+                r(sp.max),
+                sp.agreeing,
+                sp.picks.len()
+            );
+        }
+        match lines.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, items)) => items.push(item),
+            None => lines.push((label, vec![item])),
+        }
+    }
+    let width = lines
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for (label, items) in lines {
+        let _ = writeln!(s, "  {label:<width$}  {}", items.join(", "));
+    }
+    s
 }
 
 /// Draws the plan's plots from the results folder (PNG and SVG under `plots/`), then the
@@ -248,6 +305,8 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
         }
     };
     let summary = model.summary();
+    let data = &plan.datasets[cell.data].data;
+    let metrics = metric_values(plan, data, model.labels(), cell.seed);
     let json = record::model_json(plan, cell, model.as_ref());
     let path = dir.join("models").join(format!("{}.json", cell.id));
     let text = serde_json::to_vec(&json).map_err(|source| Error::Json {
@@ -255,7 +314,34 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
         source,
     })?;
     fs::write(&path, text).map_err(|source| Error::Io { path, source })?;
-    Ok(CellRecord::ok(cell, &summary, &[], seconds))
+    Ok(CellRecord::ok(cell, &summary, &metrics, seconds))
+}
+
+/// The plan's metrics of one clustering, by name; `None` where undefined (one cluster, ...).
+fn metric_values(
+    plan: &Plan,
+    data: &clusterlab_core::Dataset,
+    labels: &[usize],
+    seed: u64,
+) -> Vec<(String, Option<f64>)> {
+    if plan.metrics.is_empty() {
+        return Vec::new();
+    }
+    // The silhouette's sample (above 10,000 points) is drawn from the cell's seed, so the
+    // value is as reproducible as the fit.
+    let opts = EvaluateOptions::default_for(data.n_samples(), seed);
+    let report =
+        clusterlab_metrics::evaluate_metrics(data.x(), labels, data.labels(), &opts, &plan.metrics)
+            .ok();
+    plan.metrics
+        .iter()
+        .map(|m| {
+            (
+                m.name().to_owned(),
+                report.as_ref().and_then(|r| m.value(r)),
+            )
+        })
+        .collect()
 }
 
 /// Writes `runs.csv` and `summary.csv` from the records, atomically.
@@ -266,9 +352,13 @@ pub fn write_tables(
 ) -> Result<(), Error> {
     let csv_err = |path: PathBuf| move |source| Error::Csv { path, source };
     let runs = dir.join("runs.csv");
-    let bytes = record::runs_csv(plan, records, &[]).map_err(csv_err(runs.clone()))?;
+    let metrics: Vec<String> = plan.metrics.iter().map(|m| m.name().to_owned()).collect();
+    let bytes = record::runs_csv(plan, records, &metrics).map_err(csv_err(runs.clone()))?;
     record::write_atomic(&runs, &bytes)?;
     let summary = dir.join("summary.csv");
-    let bytes = record::summary_csv(plan, records, &[]).map_err(csv_err(summary.clone()))?;
-    record::write_atomic(&summary, &bytes)
+    let bytes = record::summary_csv(plan, records, &metrics).map_err(csv_err(summary.clone()))?;
+    record::write_atomic(&summary, &bytes)?;
+    let best = dir.join("best_k.csv");
+    let bytes = record::best_k_csv(plan, records).map_err(csv_err(best.clone()))?;
+    record::write_atomic(&best, &bytes)
 }

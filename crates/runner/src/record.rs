@@ -19,6 +19,7 @@ use std::{
 };
 
 use clusterlab_core::{FitSummary, Model};
+use clusterlab_metrics::select::{Criterion, SeedSpread};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -102,8 +103,14 @@ impl CellRecord {
             .iter()
             .map(|n| (*n).to_owned())
             .zip(values)
-            .chain(metrics.iter().cloned())
             .filter_map(|(n, v)| v.map(|v| (n, fmt_f64(v))))
+            // A metric is recorded even when undefined (empty), so that a resumed run can tell
+            // "computed, undefined" from "not asked for when this cell ran".
+            .chain(
+                metrics
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.map(fmt_f64).unwrap_or_default())),
+            )
             .collect();
         CellRecord {
             status: Status::Ok,
@@ -384,6 +391,177 @@ pub fn summary_csv(
                 }
             }
         }
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// The K one criterion picks for one model and group (every axis but K and seed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BestK {
+    /// The model's name.
+    pub model: String,
+    /// The model's kind.
+    pub kind: String,
+    /// The dataset (`None` with a single dataset).
+    pub data_id: Option<String>,
+    /// The other axes' values, `name=value` separated by `, ` (empty when there are none).
+    pub group: String,
+    /// The criterion's name (`elbow`, `silhouette`, `bic`, ...).
+    pub criterion: Criterion,
+    /// The K picked from the mean over seeds; `None` when the criterion picks nothing.
+    pub best_k: Option<usize>,
+    /// The K each seed's own series picks, and their summary.
+    pub spread: SeedSpread,
+}
+
+/// Picks K for every model, group and criterion whose series was recorded, from the mean
+/// over seeds (and, for the spread, from each seed alone). Groups follow grid order.
+pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
+    // (model, data, group) -> (ks in grid order, seeds in grid order, value by (k, seed, series))
+    struct Group<'a> {
+        model: &'a str,
+        kind: &'static str,
+        data_id: Option<String>,
+        group: String,
+        ks: Vec<usize>,
+        seeds: Vec<u64>,
+        recs: Vec<(usize, u64, &'a CellRecord)>,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for cell in &plan.cells {
+        let group = cell
+            .axes
+            .iter()
+            .map(|(n, v)| format!("{n}={}", value_text(v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let data_id = plan.datasets[cell.data].id.clone();
+        let gi = match groups
+            .iter()
+            .position(|g| g.model == cell.model && g.data_id == data_id && g.group == group)
+        {
+            Some(i) => i,
+            None => {
+                groups.push(Group {
+                    model: &cell.model,
+                    kind: cell.kind.name(),
+                    data_id,
+                    group,
+                    ks: Vec::new(),
+                    seeds: Vec::new(),
+                    recs: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[gi];
+        if !g.ks.contains(&cell.k) {
+            g.ks.push(cell.k);
+        }
+        if !g.seeds.contains(&cell.seed) {
+            g.seeds.push(cell.seed);
+        }
+        if let Some(rec) = records.get(&cell.id).filter(|r| r.status == Status::Ok) {
+            g.recs.push((cell.k, cell.seed, rec));
+        }
+    }
+    let mut out = Vec::new();
+    for g in &groups {
+        let mut ks = g.ks.clone();
+        ks.sort_unstable();
+        for criterion in Criterion::ALL {
+            let series = criterion.series();
+            let value = |k: usize, seed: u64| -> f64 {
+                g.recs
+                    .iter()
+                    .find(|(rk, rs, _)| *rk == k && *rs == seed)
+                    .and_then(|(_, _, r)| r.score(series).parse::<f64>().ok())
+                    .unwrap_or(f64::NAN)
+            };
+            let per_seed: Vec<Vec<f64>> = g
+                .seeds
+                .iter()
+                .map(|&seed| ks.iter().map(|&k| value(k, seed)).collect())
+                .collect();
+            if per_seed.iter().flatten().all(|v| !v.is_finite()) {
+                continue;
+            }
+            let mean: Vec<f64> = (0..ks.len())
+                .map(|i| {
+                    let vals: Vec<f64> = per_seed
+                        .iter()
+                        .map(|s| s[i])
+                        .filter(|v| v.is_finite())
+                        .collect();
+                    if vals.is_empty() {
+                        f64::NAN
+                    } else {
+                        vals.iter().sum::<f64>() / vals.len() as f64
+                    }
+                })
+                .collect();
+            out.push(BestK {
+                model: g.model.to_owned(),
+                kind: g.kind.to_owned(),
+                data_id: g.data_id.clone(),
+                group: g.group.clone(),
+                criterion,
+                best_k: criterion.pick(&ks, &mean),
+                spread: criterion.pick_per_seed(&ks, &per_seed),
+            });
+        }
+    }
+    out
+}
+
+/// `best_k.csv`: one row per model, group and criterion ([`best_k`]): `best_k` from the mean
+/// over seeds, then the spread of the seeds' own picks (`seeds_mode`, `seeds_min`,
+/// `seeds_max`, `seeds_agreeing` of `n_seeds`, and every pick in `seed_picks`).
+pub fn best_k_csv(
+    plan: &Plan,
+    records: &HashMap<CellId, CellRecord>,
+) -> Result<Vec<u8>, csv::Error> {
+    let several = several_datasets(plan);
+    let opt = |k: Option<usize>| k.map(|k| k.to_string()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["model", "kind"];
+    if several {
+        header.push("data_id");
+    }
+    header.extend([
+        "group",
+        "criterion",
+        "best_k",
+        "seeds_mode",
+        "seeds_min",
+        "seeds_max",
+        "seeds_agreeing",
+        "n_seeds",
+        "seed_picks",
+    ]);
+    w.write_record(&header)?;
+    for b in best_k(plan, records) {
+        let mut row = vec![b.model, b.kind];
+        if several {
+            row.push(b.data_id.unwrap_or_default());
+        }
+        row.extend([
+            b.group,
+            b.criterion.name().to_owned(),
+            opt(b.best_k),
+            opt(b.spread.mode),
+            opt(b.spread.min),
+            opt(b.spread.max),
+            b.spread.agreeing.to_string(),
+            b.spread.picks.len().to_string(),
+            b.spread
+                .picks
+                .iter()
+                .map(|p| p.map_or_else(|| "-".to_owned(), |k| k.to_string()))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ]);
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))

@@ -1,6 +1,8 @@
 //! End-to-end tests of `clusterlab run`: real grids, real models, small data, a temporary
 //! results folder; through the library API and through the binary.
 
+#![allow(clippy::unwrap_used)] // Tests and their helpers may unwrap.
+
 use std::{
     collections::HashMap,
     fs,
@@ -166,7 +168,53 @@ fn a_small_grid_end_to_end() {
         assert_eq!(model["covariances"].is_null(), kmeans);
     }
 
+    // The default metrics: internal ones, and ARI and NMI since blobs have labels.
+    for m in [
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "ari",
+        "nmi",
+    ] {
+        assert!(header.iter().any(|h| h == m), "no column {m}: {header:?}");
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r["k"] != "1" || r["silhouette"].is_empty())
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r["k"] == "1" || r["silhouette"].parse::<f64>().is_ok())
+    );
+    let (_, best) = read_csv(&out.join("best_k.csv"));
+    let pick = |model: &str, group: &str, criterion: &str| {
+        best.iter()
+            .find(|r| r["model"] == model && r["group"] == group && r["criterion"] == criterion)
+            .map(|r| r["best_k"].clone())
+    };
+    assert!(pick("kmeans", "", "bic").is_none());
+
     let (header, summary) = read_csv(&out.join("summary.csv"));
+    // The picks are those of the means in summary.csv.
+    let best_of = |model: &str, ct: &str, col: &str, max: bool| {
+        let mut rows: Vec<(f64, &str)> = summary
+            .iter()
+            .filter(|r| r["model"] == model && r["covariance_type"] == ct)
+            .filter_map(|r| Some((r[col].parse::<f64>().ok()?, r["k"].as_str())))
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (_, k) = if max { rows.last() } else { rows.first() }.unwrap();
+        k.to_string()
+    };
+    assert_eq!(
+        pick("kmeans", "", "silhouette"),
+        Some(best_of("kmeans", "", "silhouette_mean", true))
+    );
+    assert_eq!(
+        pick("gmm", "covariance_type=full", "bic"),
+        Some(best_of("gmm", "full", "bic_mean", false))
+    );
+    assert!(header.iter().any(|h| h == "silhouette_mean"));
     assert!(header.iter().any(|h| h == "inertia_mean"));
     assert!(header.iter().any(|h| h == "bic_std"));
     assert_eq!(summary.len(), 3 + 6);
@@ -482,6 +530,35 @@ seed = [0, 1]
         }
     }
     assert!(n_failed >= 1);
+}
+
+#[test]
+fn metrics_are_chosen_in_the_grid_and_a_new_one_reruns_the_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = SMALL.replace("name = \"small\"", "name = \"small\"\nmetrics = [\"ari\"]");
+    let grid = write_grid(tmp.path(), "m.toml", &text);
+    let out = tmp.path().join("r");
+    exec::run(&GridFile::load(&grid).unwrap(), &opts(&out, 2)).unwrap();
+    let (header, _) = read_csv(&out.join("runs.csv"));
+    assert!(header.iter().any(|h| h == "ari"));
+    assert!(!header.iter().any(|h| h == "silhouette"));
+    // Asking for one more metric recomputes the cells that lack it.
+    let more = text.replace("[\"ari\"]", "[\"ari\", \"silhouette\"]");
+    let grid = write_grid(tmp.path(), "m.toml", &more);
+    let again = exec::run(&GridFile::load(&grid).unwrap(), &opts(&out, 2)).unwrap();
+    assert_eq!(again.n_run, 18);
+    let (_, rows) = read_csv(&out.join("runs.csv"));
+    assert!(rows.iter().all(|r| r.contains_key("silhouette")));
+
+    let bad = text.replace("[\"ari\"]", "[\"silhouete\"]");
+    let grid = write_grid(tmp.path(), "bad.toml", &bad);
+    let Err(Error::Grid(err)) = GridFile::load(&grid) else {
+        panic!("an unknown metric was accepted");
+    };
+    assert!(
+        err.to_string().contains("did you mean `silhouette`?"),
+        "{err}"
+    );
 }
 
 #[test]

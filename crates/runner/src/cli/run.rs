@@ -96,6 +96,12 @@ impl RunArgs {
                 out.display()
             );
         }
+        if !self.quiet && !outcome.best_k.is_empty() {
+            println!(
+                "best K (mean over seeds; [seeds' min-max, agreeing/seeds] when they differ):"
+            );
+            print!("{}", exec::best_k_table(&outcome.best_k));
+        }
         if !outcome.failed.is_empty() {
             eprintln!("{} cells failed:", outcome.failed.len());
             for f in &outcome.failed {
@@ -164,6 +170,8 @@ pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
         }
     }
     let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    let metrics: Vec<&str> = plan.metrics.iter().map(|m| m.name()).collect();
+    let _ = writeln!(s, "metrics: {}", metrics.join(", "));
     let stems: Vec<String> = plan.plots.iter().map(|p| p.file_stem()).collect();
     let _ = writeln!(
         s,

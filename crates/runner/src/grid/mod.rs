@@ -36,7 +36,7 @@ use crate::registry::ModelKind;
 /// The sections a grid file may have.
 const TOP_KEYS: [&str; 5] = ["experiment", "data", "model", "grid", "plot"];
 /// The keys of `[experiment]`.
-const EXPERIMENT_KEYS: [&str; 2] = ["name", "description"];
+const EXPERIMENT_KEYS: [&str; 3] = ["name", "description", "metrics"];
 
 /// Every problem found in a grid file, each with its line, column and key.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +76,8 @@ pub struct ExperimentSection {
     pub name: String,
     /// A sentence on what the experiment asks.
     pub description: Option<String>,
+    /// `metrics = [...]` as written, with the span of each name; `None` for the defaults.
+    pub metrics: Option<Vec<(String, Range<usize>)>>,
 }
 
 /// `[data]`: the dataset's kind and its other keys, as written.
@@ -316,6 +318,7 @@ impl Parser<'_> {
         let mut out = ExperimentSection {
             name: stem,
             description: None,
+            metrics: None,
         };
         let Some(entry) = entry else { return out };
         let Some(table) = self.expect_table(entry, "experiment") else {
@@ -343,6 +346,28 @@ impl Parser<'_> {
                     }
                 }
                 "description" => out.description = self.string(e, &path),
+                "metrics" => match &e.1.value {
+                    NodeValue::Array(items) => {
+                        let mut names = Vec::new();
+                        for item in items {
+                            match item.as_str() {
+                                Some(n) => names.push((n.to_owned(), item.span.clone())),
+                                None => {
+                                    self.push(&item.span, &path, "a metric is a name (a string)")
+                                }
+                            }
+                        }
+                        out.metrics = Some(names);
+                    }
+                    other => self.push(
+                        &e.1.span,
+                        &path,
+                        format!(
+                            "expected a list of metric names, found {}",
+                            other.type_name()
+                        ),
+                    ),
+                },
                 _ => self.unknown(&e.0, &path, "a key of [experiment]", &EXPERIMENT_KEYS),
             }
         }

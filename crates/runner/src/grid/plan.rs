@@ -9,6 +9,8 @@ use super::{
     decode::{self, Entry, Whole},
     source::{self, Key, Node, Problem},
 };
+use clusterlab_metrics::Metric;
+
 use crate::{
     plot::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots},
     registry::{self, BuildError, DataError, ModelKind},
@@ -140,6 +142,9 @@ pub struct Plan {
     pub plots: Vec<PlotSpec>,
     /// Whether `plots` are the defaults (then `experiment.toml` gets them appended).
     pub default_plots: bool,
+    /// The metrics every cell computes after its fit (`[experiment] metrics`, or the
+    /// internal ones plus ARI and NMI when the data has labels).
+    pub metrics: Vec<Metric>,
 }
 
 /// Renders an axis value for a CSV cell or a message: strings bare, floats in shortest
@@ -185,6 +190,7 @@ impl GridFile {
             }
         }
         let (plots, default_plots) = self.plots(&cells, &axis_columns, &datasets, problems);
+        let metrics = self.metrics(&datasets, problems);
         Plan {
             grid: self,
             datasets,
@@ -193,7 +199,42 @@ impl GridFile {
             models,
             plots,
             default_plots,
+            metrics,
         }
+    }
+
+    /// The metrics to compute: as listed, or the defaults for the data.
+    fn metrics(&self, datasets: &[PlannedDataset], problems: &mut Vec<Problem>) -> Vec<Metric> {
+        let has_truth = !datasets.is_empty() && datasets.iter().all(|d| d.data.labels().is_some());
+        let Some(names) = &self.experiment.metrics else {
+            return Metric::defaults(has_truth);
+        };
+        let mut out = Vec::new();
+        for (name, span) in names {
+            match name.parse::<Metric>() {
+                Ok(m) if m.needs_truth() && !has_truth && !datasets.is_empty() => {
+                    problems.push(self.source.problem(
+                        span,
+                        "experiment.metrics",
+                        format!("`{name}` compares with the true labels, and the data has none"),
+                    ));
+                }
+                Ok(m) if !out.contains(&m) => out.push(m),
+                Ok(_) => {}
+                Err(_) => {
+                    let all = Metric::ALL.map(Metric::name);
+                    let mut msg = format!(
+                        "unknown metric `{name}`, expected one of {}",
+                        all.map(|n| format!("`{n}`")).join(", ")
+                    );
+                    if let Some(s) = decode::did_you_mean(name, all) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    problems.push(self.source.problem(span, "experiment.metrics", msg));
+                }
+            }
+        }
+        out
     }
 
     /// Reads and checks the `[[plot]]` tables, or picks the default plots.
