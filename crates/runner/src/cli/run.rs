@@ -21,7 +21,7 @@ use crate::{
 pub struct RunArgs {
     /// The grid file (TOML). Relative paths inside it are relative to the file.
     pub grid: PathBuf,
-    /// Results folder (default: results/NAME, NAME from [experiment] or the file's stem).
+    /// Results folder (default: results/NAME, NAME from `[experiment]` or the file's stem).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Cells run in parallel on this many threads (default: all cores).
