@@ -521,13 +521,13 @@ pub(crate) fn precision_cholesky(cov: &CovarianceArray, reg_covar: f64) -> Resul
             linalg::precision_cholesky_from_covariance(c.view()).ok_or_else(|| err(0))?,
         ),
         CovarianceArray::Diag(c) => {
-            if let Some(((j, _), _)) = c.indexed_iter().find(|(_, v)| !(**v > 0.0)) {
+            if let Some(((j, _), _)) = c.indexed_iter().find(|(_, v)| v.is_nan() || **v <= 0.0) {
                 return Err(err(j));
             }
             CovarianceArray::Diag(c.mapv(|v| 1.0 / v.sqrt()))
         }
         CovarianceArray::Spherical(c) => {
-            if let Some((j, _)) = c.iter().enumerate().find(|(_, v)| !(**v > 0.0)) {
+            if let Some((j, _)) = c.iter().enumerate().find(|(_, v)| v.is_nan() || **v <= 0.0) {
                 return Err(err(j));
             }
             CovarianceArray::Spherical(c.mapv(|v| 1.0 / v.sqrt()))

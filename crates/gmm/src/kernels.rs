@@ -342,8 +342,8 @@ pub fn log_sum_exp(row: &[f64]) -> f64 {
 #[inline]
 pub fn exp_fast(x: f64) -> f64 {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Adding 1.5 * 2^52 rounds to an integer in the low mantissa bits.
     const ROUND: f64 = 6_755_399_441_055_744.0;
     let xc = x.clamp(-700.0, 709.0);
@@ -516,11 +516,17 @@ fn accumulate_stats_impl(
                     .enumerate()
                 {
                     let rij = resp[i * k + j];
-                    for l in 0..d {
-                        let t = xi[l] - c[l];
-                        di[l] = t;
-                        wi[l] = rij * t;
-                        sj[l] += rij * t;
+                    for ((((dl, wl), sl), xl), cl) in di
+                        .iter_mut()
+                        .zip(wi.iter_mut())
+                        .zip(sj.iter_mut())
+                        .zip(xi)
+                        .zip(c)
+                    {
+                        let t = xl - cl;
+                        *dl = t;
+                        *wl = rij * t;
+                        *sl += rij * t;
                     }
                 }
                 matmul(

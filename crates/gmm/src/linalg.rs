@@ -75,13 +75,13 @@ pub(crate) fn precision_cholesky_from_precision(p: ArrayView2<'_, f64>) -> Optio
 /// is lower triangular). Used to draw samples: if `U U^T` is the precision, `U^-T z` has the
 /// covariance as its covariance.
 pub(crate) fn solve_upper_transposed_in_place(u: ArrayView2<'_, f64>, b: &mut [f64]) {
-    let d = b.len();
-    for i in 0..d {
-        let mut s = b[i];
-        for (j, bj) in b.iter().enumerate().take(i) {
+    for i in 0..b.len() {
+        let (done, rest) = b.split_at_mut(i);
+        let mut s = rest[0];
+        for (j, bj) in done.iter().enumerate() {
             s -= u[[j, i]] * bj;
         }
-        b[i] = s / u[[i, i]];
+        rest[0] = s / u[[i, i]];
     }
 }
 

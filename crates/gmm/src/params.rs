@@ -254,17 +254,15 @@ fn check_precisions(p: &NestedArray, ct: CovarianceType, k: usize) -> Result<Cov
         (CovarianceType::Diag, NestedArray::Matrix(m)) => m.first().map_or(0, Vec::len),
         (CovarianceType::Spherical, NestedArray::Vector(_)) => 1,
         _ => {
+            let levels = |n: usize| format!("{n} nested level{}", if n == 1 { "" } else { "s" });
             return Err(Error::ShapeMismatch {
                 what: format!("precisions_init ({ct})"),
-                expected: format!("shape {:?}", CovarianceArray::shape_of(ct, k, 0).len())
-                    .replace("shape ", "")
-                    + " nested levels",
-                found: match p {
-                    NestedArray::Vector(_) => "1 nested level",
-                    NestedArray::Matrix(_) => "2 nested levels",
-                    NestedArray::Matrices(_) => "3 nested levels",
-                }
-                .into(),
+                expected: levels(CovarianceArray::shape_of(ct, k, 0).len()),
+                found: levels(match p {
+                    NestedArray::Vector(_) => 1,
+                    NestedArray::Matrix(_) => 2,
+                    NestedArray::Matrices(_) => 3,
+                }),
             });
         }
     };

@@ -5,6 +5,9 @@
 //! the largest entry of the same component's array); identical labels, `n_iter` and
 //! `converged`; `score`, `bic` and `aic` within 1e-8 relative.
 
+// Helpers of a test file: a failure should stop the test where it happens.
+#![allow(clippy::unwrap_used)]
+
 use clusterlab_gmm::{CovarianceType, GaussianMixtureParams, NestedArray};
 use ndarray::Array2;
 use serde_json::Value;
