@@ -68,10 +68,13 @@ impl Layout {
     }
 }
 
-/// Centers prepared for the assignment kernel: for the matrix-product form, the centers are
-/// shifted by their mean (and each chunk of samples by the same vector) so that
-/// `||x||^2 - 2 x.c + ||c||^2` does not cancel catastrophically on data far from the origin,
-/// which is why scikit-learn centers its data; shifting per chunk avoids a copy of the data.
+/// Centers prepared for the assignment kernel.
+///
+/// For the matrix-product form, `||x||^2 - 2 x.c + ||c||^2` cancels catastrophically on data
+/// far from the origin (which is why scikit-learn centers its data, at the cost of a copy).
+/// Here the centers are shifted by their mean `m` instead, and the product runs on the
+/// samples as they are: every term then has the size of the data's spread (see `bias`).
+/// For the direct form, the centers are kept transposed for the feature-outer kernel.
 #[derive(Debug)]
 pub(crate) struct Prepared<'c> {
     centers: ArrayView2<'c, f64>,
