@@ -136,13 +136,13 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let (journal, mut done) = Journal::open(&dir.join("cells.jsonl"))?;
     // A cell is done when it is in the journal with every metric the grid now asks for (a
     // failed cell has none and stays failed).
+    let wanted = plan.metric_columns();
     let todo: Vec<&Cell> = plan
         .cells
         .iter()
         .filter(|c| {
             !done.get(&c.id).is_some_and(|r| {
-                r.status == Status::Failed
-                    || plan.metrics.iter().all(|m| r.scores.contains_key(m.name()))
+                r.status == Status::Failed || wanted.iter().all(|m| r.scores.contains_key(m))
             })
         })
         .collect();
@@ -306,7 +306,26 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
     };
     let summary = model.summary();
     let data = &plan.datasets[cell.data].data;
-    let metrics = metric_values(plan, data, model.labels(), cell.seed);
+    let mut metrics = metric_values(plan, data, model.labels(), cell.seed);
+    if let Some(n_refs) = plan.gap_refs {
+        // The gap at this cell's K, with this cell's configuration clustering the reference
+        // sets; every reference fit's seed derives from the cell's seed.
+        let cluster = |x: ndarray::ArrayView2<'_, f64>, _k: usize, seed: u64| {
+            cell.clusterer.fit_predict_dyn(x, seed)
+        };
+        let point =
+            clusterlab_metrics::gap_statistic(data.x(), &[cell.k], n_refs, cell.seed, &cluster)
+                .ok()
+                .and_then(|p| p.first().copied());
+        metrics.push((
+            "gap".to_owned(),
+            point.map(|p| p.gap).filter(|g| g.is_finite()),
+        ));
+        metrics.push((
+            "gap_se".to_owned(),
+            point.map(|p| p.s_k).filter(|s| s.is_finite()),
+        ));
+    }
     let json = record::model_json(plan, cell, model.as_ref());
     let path = dir.join("models").join(format!("{}.json", cell.id));
     let text = serde_json::to_vec(&json).map_err(|source| Error::Json {
@@ -352,7 +371,7 @@ pub fn write_tables(
 ) -> Result<(), Error> {
     let csv_err = |path: PathBuf| move |source| Error::Csv { path, source };
     let runs = dir.join("runs.csv");
-    let metrics: Vec<String> = plan.metrics.iter().map(|m| m.name().to_owned()).collect();
+    let metrics = plan.metric_columns();
     let bytes = record::runs_csv(plan, records, &metrics).map_err(csv_err(runs.clone()))?;
     record::write_atomic(&runs, &bytes)?;
     let summary = dir.join("summary.csv");

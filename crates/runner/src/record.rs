@@ -501,13 +501,34 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
                     }
                 })
                 .collect();
+            // The gap rule weighs each K's gap by its standard error, averaged like the gap.
+            let se: Vec<f64> = ks
+                .iter()
+                .map(|&k| {
+                    let v: Vec<f64> = g
+                        .seeds
+                        .iter()
+                        .filter_map(|&seed| {
+                            g.recs
+                                .iter()
+                                .find(|(rk, rs, _)| *rk == k && *rs == seed)
+                                .and_then(|(_, _, r)| r.score("gap_se").parse::<f64>().ok())
+                        })
+                        .collect();
+                    if v.is_empty() {
+                        0.0
+                    } else {
+                        v.iter().sum::<f64>() / v.len() as f64
+                    }
+                })
+                .collect();
             out.push(BestK {
                 model: g.model.to_owned(),
                 kind: g.kind.to_owned(),
                 data_id: g.data_id.clone(),
                 group: g.group.clone(),
                 criterion,
-                best_k: criterion.pick(&ks, &mean),
+                best_k: criterion.pick_with_se(&ks, &mean, Some(&se)),
                 spread: criterion.pick_per_seed(&ks, &per_seed),
             });
         }

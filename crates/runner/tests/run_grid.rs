@@ -562,6 +562,33 @@ fn metrics_are_chosen_in_the_grid_and_a_new_one_reruns_the_cells() {
 }
 
 #[test]
+fn the_gap_statistic_is_an_experiment_setting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = SMALL.replace(
+        "name = \"small\"",
+        "name = \"small\"\nmetrics = []\ngap = { n_refs = 3 }",
+    );
+    let grid = write_grid(tmp.path(), "gap.toml", &text);
+    let out = tmp.path().join("r");
+    exec::run(&GridFile::load(&grid).unwrap(), &opts(&out, 2)).unwrap();
+    let (_, rows) = read_csv(&out.join("runs.csv"));
+    for row in &rows {
+        assert!(row["gap"].parse::<f64>().is_ok(), "{row:?}");
+        assert!(row["gap_se"].parse::<f64>().unwrap() >= 0.0, "{row:?}");
+    }
+    let (_, best) = read_csv(&out.join("best_k.csv"));
+    // The rule may pick no K on so few K; the row is there either way, with the seeds' picks.
+    assert_eq!(best.iter().filter(|r| r["criterion"] == "gap").count(), 3);
+
+    let bad = text.replace("n_refs = 3", "n_ref = 3");
+    let grid = write_grid(tmp.path(), "bad.toml", &bad);
+    let Err(Error::Grid(err)) = GridFile::load(&grid) else {
+        panic!("a typo in gap was accepted");
+    };
+    assert!(err.to_string().contains("did you mean `n_refs`?"), "{err}");
+}
+
+#[test]
 fn every_shipped_experiment_parses_and_plans() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
     let mut n = 0;

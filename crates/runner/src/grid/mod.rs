@@ -36,7 +36,7 @@ use crate::registry::ModelKind;
 /// The sections a grid file may have.
 const TOP_KEYS: [&str; 5] = ["experiment", "data", "model", "grid", "plot"];
 /// The keys of `[experiment]`.
-const EXPERIMENT_KEYS: [&str; 3] = ["name", "description", "metrics"];
+const EXPERIMENT_KEYS: [&str; 4] = ["name", "description", "metrics", "gap"];
 
 /// Every problem found in a grid file, each with its line, column and key.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +78,9 @@ pub struct ExperimentSection {
     pub description: Option<String>,
     /// `metrics = [...]` as written, with the span of each name; `None` for the defaults.
     pub metrics: Option<Vec<(String, Range<usize>)>>,
+    /// `gap = { n_refs = B }`: compute the gap statistic of every cell against `B` uniform
+    /// reference sets (costs `B` extra fits per cell).
+    pub gap_refs: Option<usize>,
 }
 
 /// `[data]`: the dataset's kind and its other keys, as written.
@@ -319,6 +322,7 @@ impl Parser<'_> {
             name: stem,
             description: None,
             metrics: None,
+            gap_refs: None,
         };
         let Some(entry) = entry else { return out };
         let Some(table) = self.expect_table(entry, "experiment") else {
@@ -346,6 +350,41 @@ impl Parser<'_> {
                     }
                 }
                 "description" => out.description = self.string(e, &path),
+                "gap" => {
+                    let n_refs = e.1.as_table().and_then(|t| source::get(t, "n_refs"));
+                    let unknown =
+                        e.1.as_table()
+                            .into_iter()
+                            .flatten()
+                            .find(|(k, _)| k.name != "n_refs");
+                    match (n_refs, unknown) {
+                        (_, Some((k, _))) => {
+                            self.unknown(
+                                k,
+                                &format!("{path}.{}", k.name),
+                                "a gap setting",
+                                &["n_refs"],
+                            );
+                        }
+                        (
+                            Some((
+                                _,
+                                Node {
+                                    value: NodeValue::Int(b),
+                                    ..
+                                },
+                            )),
+                            None,
+                        ) if *b >= 1 => {
+                            out.gap_refs = usize::try_from(*b).ok();
+                        }
+                        _ => self.push(
+                            &e.1.span,
+                            &path,
+                            "expected `gap = { n_refs = B }` with B >= 1 reference sets",
+                        ),
+                    }
+                }
                 "metrics" => match &e.1.value {
                     NodeValue::Array(items) => {
                         let mut names = Vec::new();

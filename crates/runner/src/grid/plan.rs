@@ -145,6 +145,20 @@ pub struct Plan {
     /// The metrics every cell computes after its fit (`[experiment] metrics`, or the
     /// internal ones plus ARI and NMI when the data has labels).
     pub metrics: Vec<Metric>,
+    /// Reference sets of the gap statistic, when the grid asks for it.
+    pub gap_refs: Option<usize>,
+}
+
+impl Plan {
+    /// The columns every ok cell records after its fit: the metrics, then `gap` and `gap_se`
+    /// when the gap statistic is on.
+    pub fn metric_columns(&self) -> Vec<String> {
+        let mut cols: Vec<String> = self.metrics.iter().map(|m| m.name().to_owned()).collect();
+        if self.gap_refs.is_some() {
+            cols.extend(["gap".to_owned(), "gap_se".to_owned()]);
+        }
+        cols
+    }
 }
 
 /// Renders an axis value for a CSV cell or a message: strings bare, floats in shortest
@@ -191,6 +205,7 @@ impl GridFile {
         }
         let (plots, default_plots) = self.plots(&cells, &axis_columns, &datasets, problems);
         let metrics = self.metrics(&datasets, problems);
+        let gap_refs = self.experiment.gap_refs;
         Plan {
             grid: self,
             datasets,
@@ -200,6 +215,7 @@ impl GridFile {
             plots,
             default_plots,
             metrics,
+            gap_refs,
         }
     }
 
