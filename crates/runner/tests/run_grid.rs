@@ -403,6 +403,10 @@ fn every_problem_of_a_file_is_reported_at_once() {
         .replace("n_init = 2", "n_init = 2\nmax_iter = -3")
         .replace("centers = 3", "centres = 3")
         .replace("[\"full\", \"diag\"]", "[\"full\", \"diagonal\"]")
+        .replace(
+            "kind = \"gmm\"",
+            "kind = \"gmm\"\ncovariance_type = \"ful\"",
+        )
         .replace("seed = [0, 1]", "seed = [0, 1]\ntoll = [1e-3]");
     let grid = write_grid(tmp.path(), "many.toml", &text);
     let Err(Error::Grid(err)) = GridFile::load(&grid) else {
@@ -415,6 +419,8 @@ fn every_problem_of_a_file_is_reported_at_once() {
         "data.centres",
         "grid.gmm.covariance_type",
         "grid.toll",
+        // Overridden by the axis, but a typo all the same.
+        "model.gmm.covariance_type",
     ] {
         assert!(keys.contains(&key), "{key} not reported: {err}");
     }

@@ -593,6 +593,32 @@ impl GridFile {
                 path: &model_path,
                 span: &model.span,
             };
+            // A value an axis overrides is never built into a cell, but a typo in it is still a
+            // typo of the file: build the model's table as written once, to check it.
+            if let Some((k, k_span)) = ks.first()
+                && model
+                    .entries
+                    .iter()
+                    .any(|(key, _)| others.iter().any(|a| a.key.name == key.name))
+            {
+                let mut entries: Vec<Entry> = model
+                    .entries
+                    .iter()
+                    .filter(|(key, _)| !is_k(&key.name) && key.name != "seed")
+                    .map(|(key, v)| Self::entry(&model_path, key, v))
+                    .collect();
+                entries.push(Entry {
+                    name: k_param.to_owned(),
+                    value: toml::Value::Integer(*k as i64),
+                    path: format!("{model_path}.k"),
+                    key_span: k_span.clone(),
+                    value_span: k_span.clone(),
+                });
+                let rendered = decode::render(&entries);
+                if let Err(BuildError::Parse(err)) = kind.build(rendered.deserializer()) {
+                    problems.push(rendered.problem(src, &whole, &err));
+                }
+            }
             let mut n_cells = 0;
             let combos = odometer(&others.iter().map(|a| a.values.len()).collect::<Vec<_>>());
             // Configurations do not depend on the data or the seed: build each once.
