@@ -259,7 +259,7 @@ pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFi
         }),
         panels,
         columns,
-        size: ((420 * columns as u32).max(800), 330 * rows as u32 + 120),
+        size: ((360 * columns as u32).max(800), 285 * rows as u32 + 110),
         legend: entries,
     })
 }

@@ -319,7 +319,7 @@ fn draws_every_kind_from_a_hand_written_results_folder() {
         ("scatter_truth", (800, 680)),
         ("elbow", (800, 600)),
         ("selection", (1200, 560)),
-        ("criteria", (1260, 780)),
+        ("criteria", (1080, 680)),
         ("scatter_kmeans_k3_seed0", (800, 680)),
         ("scatter_gmm_k3_seed0_covariance_type-full", (800, 680)),
     ]);
