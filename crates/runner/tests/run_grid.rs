@@ -453,6 +453,34 @@ fn k_larger_than_the_data_is_caught_before_running() {
     );
 }
 
+/// A K range past the data was reported once per K (200 lines for `to = 200` on 60 samples):
+/// it is one mistake, reported once per model.
+#[test]
+fn k_range_larger_than_the_data_is_one_problem_per_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = write_grid(
+        tmp.path(),
+        "k.toml",
+        &SMALL.replace("k = { from = 1, to = 3 }", "k = { from = 1, to = 200 }"),
+    );
+    let Err(Error::Grid(err)) = GridFile::load(&grid) else {
+        panic!("the grid was accepted");
+    };
+    let about_k: Vec<_> = err
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("larger than the data"))
+        .collect();
+    assert!(!about_k.is_empty(), "{err}");
+    let mut models: Vec<&str> = about_k.iter().map(|p| p.key.as_str()).collect();
+    models.dedup();
+    assert_eq!(about_k.len(), models.len(), "one problem per model: {err}");
+    assert!(
+        about_k[0].message.contains("140 values of k (61 to 200)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn dry_run_prints_the_plan_and_runs_nothing() {
     let tmp = tempfile::tempdir().unwrap();

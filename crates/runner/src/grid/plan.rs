@@ -684,21 +684,38 @@ impl GridFile {
                 }
             }
             for (di, d) in datasets.iter().enumerate() {
-                for (k, k_span) in &ks {
-                    if *k > d.data.n_samples() {
-                        let on =
-                            d.id.as_deref()
-                                .map(|id| format!(" ({id})"))
-                                .unwrap_or_default();
-                        problems.push(src.problem(
-                            k_span,
-                            format!("{model_path}.k"),
-                            format!(
-                                "k = {k} is larger than the data{on}: n_samples = {}",
-                                d.data.n_samples()
-                            ),
-                        ));
+                // One problem per place in the file, however many of its K values are too
+                // large: `k = { from = 1, to = 200 }` on 100 samples is one mistake.
+                let mut too_large: Vec<(&Range<usize>, Vec<usize>)> = Vec::new();
+                for (k, k_span) in ks.iter().filter(|(k, _)| *k > d.data.n_samples()) {
+                    match too_large.iter_mut().find(|(span, _)| *span == k_span) {
+                        Some((_, list)) => list.push(*k),
+                        None => too_large.push((k_span, vec![*k])),
                     }
+                }
+                for (k_span, list) in too_large {
+                    let on =
+                        d.id.as_deref()
+                            .map(|id| format!(" ({id})"))
+                            .unwrap_or_default();
+                    let which = match list.as_slice() {
+                        [k] => format!("k = {k} is"),
+                        [first, .., last] if list.len() > 4 => {
+                            format!("{} values of k ({first} to {last}) are", list.len())
+                        }
+                        _ => {
+                            let ks: Vec<String> = list.iter().map(usize::to_string).collect();
+                            format!("k = {} are", ks.join(", "))
+                        }
+                    };
+                    problems.push(src.problem(
+                        k_span,
+                        format!("{model_path}.k"),
+                        format!(
+                            "{which} larger than the data{on}: n_samples = {}",
+                            d.data.n_samples()
+                        ),
+                    ));
                 }
                 for (axis_values, k, clusterer, canon) in &built {
                     for &seed in &seeds {
