@@ -549,7 +549,7 @@ mod tests {
         let medium = "a title of about forty characters long";
         let (t, size) = fit_title(&root, medium).unwrap();
         assert_eq!(t, medium);
-        assert!(size < 22.0 && size >= 14.0, "{size}");
+        assert!((14.0..22.0).contains(&size), "{size}");
         let long = "x".repeat(200);
         let (t, size) = fit_title(&root, &long).unwrap();
         assert!(t.ends_with('…') && t.len() < long.len(), "{t}");
