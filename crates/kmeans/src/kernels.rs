@@ -22,6 +22,9 @@ use clusterlab_core::{
 use ndarray::{Array2, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 
+use crate::tile::Packed;
+use faer::traits::pulp::{Simd, WithSimd};
+
 /// At most this many blocks (and so partial sums) per pass: enough to balance any thread count
 /// we meet, few enough that `blocks x k x d` partial sums stay small.
 const MAX_BLOCKS: usize = 128;
@@ -85,6 +88,9 @@ pub(crate) struct Prepared<'c> {
     bias: Vec<f64>,
     /// The centers transposed, for the direct kernel.
     centers_t: Vec<f64>,
+    /// The shifted centers packed for the fused tile kernel, when the shape takes the
+    /// matrix-product form and the processor runs the kernel.
+    packed: Option<Packed>,
 }
 
 impl<'c> Prepared<'c> {
@@ -99,6 +105,7 @@ impl<'c> Prepared<'c> {
                 shifted: Array2::zeros((0, d)),
                 bias: Vec::new(),
                 centers_t: transpose_centers(centers),
+                packed: None,
             };
         }
         let shift: Vec<f64> = (0..d)
@@ -119,7 +126,11 @@ impl<'c> Prepared<'c> {
             .iter()
             .zip(shifted.rows())
             .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
-            .collect();
+            .collect::<Vec<f64>>();
+        let packed = match shifted.as_slice() {
+            Some(cs) if Packed::available() => Some(Packed::new(cs, &bias, d)),
+            _ => None,
+        };
         Prepared {
             centers,
             gemm,
@@ -127,6 +138,7 @@ impl<'c> Prepared<'c> {
             shifted,
             bias,
             centers_t: Vec::new(),
+            packed,
         }
     }
 
@@ -296,6 +308,9 @@ pub(crate) fn lloyd_pass(
     layout: Layout,
 ) -> PassSums {
     let (k, d) = (p.k(), data.d);
+    if let Some(pk) = &p.packed {
+        return lloyd_pass_tiled(data, w, p, pk, labels, update, layout);
+    }
     let parts: Vec<PassSums> = labels
         .par_chunks_mut(layout.block)
         .enumerate()
@@ -332,6 +347,98 @@ pub(crate) fn lloyd_pass(
         })
         .collect();
     PassSums::combine(parts, k, d, update)
+}
+
+/// [`lloyd_pass`] through the fused tile kernel: scores and argmin in registers, then the
+/// same bookkeeping as the matrix-product form (squared distance = score + `||x - m||^2`).
+fn lloyd_pass_tiled(
+    data: Samples<'_>,
+    w: Weights<'_>,
+    p: &Prepared<'_>,
+    pk: &Packed,
+    labels: &mut [usize],
+    update: bool,
+    layout: Layout,
+) -> PassSums {
+    let (k, d) = (p.k(), data.d);
+    let parts: Vec<PassSums> = labels
+        .par_chunks_mut(layout.block)
+        .enumerate()
+        .map(|(b, lab)| {
+            let start = b * layout.block;
+            let mut acc = PassSums::zeros(k, d, update);
+            let rows = layout.chunk.min(lab.len());
+            let mut block = TiledBlock {
+                data,
+                w,
+                p,
+                pk,
+                lab,
+                start,
+                chunk: layout.chunk,
+                update,
+                acc: &mut acc,
+                best: vec![0; rows],
+                score: vec![0.0; rows],
+            };
+            // The whole block (kernel and bookkeeping) is compiled for AVX2 + FMA.
+            crate::tile::vectorized(&mut block);
+            acc
+        })
+        .collect();
+    PassSums::combine(parts, k, d, update)
+}
+
+/// One block of [`lloyd_pass_tiled`], as a [`WithSimd`] so that all of it is inlined into
+/// the vectorized region (a closure would stay a separate function compiled without AVX).
+struct TiledBlock<'a, 'x, 'y, 'c> {
+    data: Samples<'x>,
+    w: Weights<'y>,
+    p: &'a Prepared<'c>,
+    pk: &'a Packed,
+    lab: &'a mut [usize],
+    start: usize,
+    chunk: usize,
+    update: bool,
+    acc: &'a mut PassSums,
+    best: Vec<usize>,
+    score: Vec<f64>,
+}
+
+impl WithSimd for &mut TiledBlock<'_, '_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let d = self.data.d;
+        let (data, w, p, acc) = (self.data, self.w, self.p, &mut *self.acc);
+        // Kept in registers: through `acc` every sample would add to memory.
+        let (mut changed, mut inertia) = (acc.changed, acc.inertia);
+        for (c, labc) in self.lab.chunks_mut(self.chunk).enumerate() {
+            let r0 = self.start + c * self.chunk;
+            let m = labc.len();
+            let xs = &data.xs[r0 * d..(r0 + m) * d];
+            self.pk
+                .nearest_into(xs, &mut self.best[..m], &mut self.score[..m]);
+            for (i, ((l, &bj), &bs)) in labc.iter_mut().zip(&self.best).zip(&self.score).enumerate()
+            {
+                let x = data.row(r0 + i);
+                // Four interleaved sums: one running sum would be a chain of dependent adds
+                // as long as the kernel's work for the sample.
+                let xm = sq_euclidean(x, &p.shift);
+                if *l != bj {
+                    changed += 1;
+                    *l = bj;
+                }
+                let wi = w.get(r0 + i);
+                inertia += wi * (bs + xm).max(0.0);
+                if self.update {
+                    acc.accumulate(bj, wi, x);
+                }
+            }
+        }
+        acc.changed = changed;
+        acc.inertia = inertia;
+    }
 }
 
 /// Weighted inertia of `labels` with respect to `centers`, by direct distances (as

@@ -44,6 +44,7 @@ mod kernels;
 mod matrix;
 mod model;
 mod params;
+mod tile;
 
 pub use model::KMeansModel;
 pub use params::{Algorithm, Init, KMeans, KMeansParams, NInit};
