@@ -167,31 +167,40 @@ fn tile<const Q: usize>(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], sco
         }
         // Groups come in increasing index order and only a strictly lower score replaces the
         // running one, so each lane keeps its lowest index among equal scores.
-        let gv = simd.splat_f64s(g as f64);
+        // The running minimum keeps each lane's center index (exact in an f64).
+        let base = (g * W) as f64;
+        let gv = [
+            f64x4(base, base + 1.0, base + 2.0, base + 3.0),
+            f64x4(base + 4.0, base + 5.0, base + 6.0, base + 7.0),
+        ];
         for r in 0..Q {
             for h in 0..2 {
                 let better = simd.less_than_f64s(acc[r][h], bv[r][h]);
                 bv[r][h] = simd.select_f64s_m64s(better, acc[r][h], bv[r][h]);
-                bg[r][h] = simd.select_f64s_m64s(better, gv, bg[r][h]);
+                bg[r][h] = simd.select_f64s_m64s(better, gv[h], bg[r][h]);
             }
         }
     }
     for r in 0..Q {
-        let lanes = |v: [f64x4; 2]| {
-            [
-                v[0].0, v[0].1, v[0].2, v[0].3, v[1].0, v[1].1, v[1].2, v[1].3,
-            ]
-        };
-        let (vals, groups) = (lanes(bv[r]), lanes(bg[r]));
-        let mut v = vals[0];
-        let mut j = groups[0] as usize * W;
-        for l in 1..W {
-            let jl = groups[l] as usize * W + l;
-            if vals[l] < v || (vals[l] == v && jl < j) {
+        // Halves first, in vectors: lane `l` of the upper half wins over lane `l` of the lower
+        // one when its score is lower, or equal with a lower index.
+        let [v0, v1] = bv[r];
+        let [i0, i1] = bg[r];
+        let upper = simd.or_m64s(
+            simd.less_than_f64s(v1, v0),
+            simd.and_m64s(simd.equal_f64s(v1, v0), simd.less_than_f64s(i1, i0)),
+        );
+        let v = simd.select_f64s_m64s(upper, v1, v0);
+        let i = simd.select_f64s_m64s(upper, i1, i0);
+        let (vals, idx) = ([v.0, v.1, v.2, v.3], [i.0, i.1, i.2, i.3]);
+        let (mut v, mut j) = (vals[0], idx[0]);
+        for l in 1..4 {
+            if vals[l] < v || (vals[l] == v && idx[l] < j) {
                 v = vals[l];
-                j = jl;
+                j = idx[l];
             }
         }
+        let j = j as usize;
         best[r] = j;
         score[r] = v;
     }
