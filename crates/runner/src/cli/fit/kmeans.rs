@@ -96,17 +96,9 @@ pub fn fit(args: Args) -> anyhow::Result<FitReport> {
     };
     let kmeans = params.build()?;
     let data = args.common.load()?;
-    let started = std::time::Instant::now();
-    let model = kmeans.fit(data.x(), args.common.seed)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-
-    let serde_json::Value::Object(mut json) = serde_json::to_value(&model)? else {
-        anyhow::bail!("the model did not serialize to a JSON object");
-    };
-    json.insert("fit_seconds".into(), fit_seconds.into());
-    json.insert("seed".into(), args.common.seed.into());
-    json.insert("params".into(), serde_json::to_value(&params)?);
-    json.insert("data".into(), data.name().into());
+    let (model, json, fit_seconds) = super::timed_fit(&args.common, &data, &params, || {
+        kmeans.fit(data.x(), args.common.seed)
+    })?;
 
     let mut summary = format!(
         "k-means ({}) on {} ({} x {}), k = {}, seed {}\n\
@@ -119,11 +111,7 @@ pub fn fit(args: Args) -> anyhow::Result<FitReport> {
         args.common.seed,
         model.inertia(),
         model.n_iter(),
-        if model.converged() {
-            "converged"
-        } else {
-            "not converged (max_iter reached)"
-        },
+        super::convergence(model.converged()),
         fit_seconds,
     );
     let mut sizes = vec![0usize; params.n_clusters];

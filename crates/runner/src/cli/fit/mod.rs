@@ -97,6 +97,37 @@ impl CommonArgs {
     }
 }
 
+/// Runs `fit` and times it alone (reading the file is not included), then returns the model,
+/// its JSON object (the model's own fields plus `fit_seconds`, `seed`, `params` and `data`) and
+/// the seconds it took.
+pub fn timed_fit<M: serde::Serialize>(
+    common: &CommonArgs,
+    data: &Dataset,
+    params: &impl serde::Serialize,
+    fit: impl FnOnce() -> clusterlab_core::Result<M>,
+) -> anyhow::Result<(M, serde_json::Map<String, serde_json::Value>, f64)> {
+    let started = std::time::Instant::now();
+    let model = fit()?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let serde_json::Value::Object(mut json) = serde_json::to_value(&model)? else {
+        anyhow::bail!("the model did not serialize to a JSON object");
+    };
+    json.insert("fit_seconds".into(), fit_seconds.into());
+    json.insert("seed".into(), common.seed.into());
+    json.insert("params".into(), serde_json::to_value(params)?);
+    json.insert("data".into(), data.name().into());
+    Ok((model, json, fit_seconds))
+}
+
+/// How a summary line says whether the fit converged.
+pub fn convergence(converged: bool) -> &'static str {
+    if converged {
+        "converged"
+    } else {
+        "not converged (max_iter reached)"
+    }
+}
+
 /// What a fit produced: its JSON object, a human summary, and what the metrics need.
 #[derive(Debug)]
 pub struct FitReport {
