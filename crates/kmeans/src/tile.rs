@@ -13,7 +13,7 @@
 //! its tile starts).
 //!
 //! The kernel is compiled for AVX2 + FMA through pulp's `Arch::dispatch` and used only when the
-//! processor has both (checked once per fit, see [`Packed::available`]); without them the
+//! processor has both (checked each time the centers are packed, see [`Packed::available`]); without them the
 //! caller keeps the matrix-product form.
 
 use faer::traits::pulp::{Simd, WithSimd, f64x4, x86::V3};
