@@ -11,7 +11,6 @@
 
 use clusterlab_core::{
     Error, Result,
-    distance::{sq_distances_direct_into, sq_euclidean},
     par::chunk_rows,
     seed::{ChaCha8Rng, derive, rng},
     validate,
@@ -315,7 +314,8 @@ impl GaussianMixture {
             InitParams::KMeansPlusPlus => {
                 let x = ArrayView2::from_shape((n, data.d), data.x)
                     .map_err(|e| Error::Numerical(e.to_string()))?;
-                for (j, i) in kmeans_plusplus(x, k, rng).into_iter().enumerate() {
+                let (_, indices) = clusterlab_kmeans::kmeans_plusplus(x, k, None, rng.random())?;
+                for (j, i) in indices.into_iter().enumerate() {
                     resp[[i, j]] = 1.0;
                 }
             }
@@ -349,58 +349,6 @@ fn kmeans_labels(x: ArrayView2<'_, f64>, k: usize, seed: u64) -> Result<Vec<usiz
         ..clusterlab_kmeans::KMeansParams::new(k)
     };
     Ok(params.build()?.fit(x, seed)?.labels().to_vec())
-}
-
-/// scikit-learn's greedy k-means++ seeding (`2 + ln k` local trials per center); returns the
-/// indices of the chosen samples.
-fn kmeans_plusplus(x: ArrayView2<'_, f64>, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
-    let n = x.nrows();
-    let trials = 2 + (k as f64).ln() as usize;
-    let row = |i: usize| x.row(i).to_vec();
-    let first = rng.random_range(0..n);
-    let mut indices = vec![first];
-    let c0 = row(first);
-    let mut closest: Vec<f64> = x
-        .rows()
-        .into_iter()
-        .map(|r| sq_euclidean(r.as_slice().unwrap_or(&[]), &c0))
-        .collect();
-    let mut pot: f64 = closest.iter().sum();
-    let mut cand_d = Array2::<f64>::zeros((n, trials));
-    for _ in 1..k {
-        let mut cum = Vec::with_capacity(n);
-        let mut acc = 0.0;
-        for v in &closest {
-            acc += v;
-            cum.push(acc);
-        }
-        let cands: Vec<usize> = (0..trials)
-            .map(|_| {
-                let r = rng.random::<f64>() * pot;
-                cum.partition_point(|&c| c < r).min(n - 1)
-            })
-            .collect();
-        let centers = x.select(Axis(0), &cands);
-        sq_distances_direct_into(x, centers.view(), cand_d.view_mut());
-        let mut best = (0, f64::INFINITY);
-        for t in 0..trials {
-            let p: f64 = cand_d
-                .column(t)
-                .iter()
-                .zip(&closest)
-                .map(|(a, b)| a.min(*b))
-                .sum();
-            if p < best.1 {
-                best = (t, p);
-            }
-        }
-        for (c, v) in closest.iter_mut().zip(cand_d.column(best.0)) {
-            *c = c.min(*v);
-        }
-        pot = best.1;
-        indices.push(cands[best.0]);
-    }
-    indices
 }
 
 /// One pass of E-step and M-step statistics over all chunks, combined in chunk order.

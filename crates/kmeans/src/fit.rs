@@ -98,7 +98,7 @@ impl KMeans {
         for r in 0..self.effective_n_init() {
             let mut rng = seed::rng(seed::derive(seed, r as u64));
             let centers = match &p.init {
-                Init::KMeansPlusPlus => init::kmeans_plusplus(data, w, p.n_clusters, &mut rng),
+                Init::KMeansPlusPlus => init::greedy_plusplus(data, w, p.n_clusters, &mut rng).0,
                 Init::Random => init::random(data, w, p.n_clusters, &mut rng)?,
                 Init::Centers(c) => c.as_standard_layout().into_owned(),
             };

@@ -1,8 +1,14 @@
 //! Initial centers: greedy k-means++ and random samples, as scikit-learn draws them (with our
 //! ChaCha stream instead of NumPy's, so the same procedure, not the same numbers).
 
-use clusterlab_core::{Error, Result, distance::sq_euclidean, par::ordered_sum, seed::ChaCha8Rng};
-use ndarray::Array2;
+use clusterlab_core::{
+    Error, Result,
+    distance::sq_euclidean,
+    par::ordered_sum,
+    seed::{self, ChaCha8Rng},
+    validate,
+};
+use ndarray::{Array2, ArrayView2};
 use rand::{Rng, seq::index};
 use rayon::prelude::*;
 
@@ -33,12 +39,14 @@ fn weighted_index(n: usize, w: Weights<'_>, total: f64, rng: &mut ChaCha8Rng) ->
 ///
 /// Distances, potentials and the candidates' search run over the fixed blocks of [`Layout`], in
 /// parallel, with block sums combined in order.
-pub(crate) fn kmeans_plusplus(
+///
+/// Returns the centers and the indices of the samples they were taken from.
+pub(crate) fn greedy_plusplus(
     data: Samples<'_>,
     w: Weights<'_>,
     k: usize,
     rng: &mut ChaCha8Rng,
-) -> Array2<f64> {
+) -> (Array2<f64>, Vec<usize>) {
     let (n, d) = (data.n(), data.d);
     let layout = Layout::new(n, d);
     let trials = 2 + (k as f64).ln().floor() as usize;
@@ -49,6 +57,8 @@ pub(crate) fn kmeans_plusplus(
     let mut centers = Array2::zeros((k, d));
     let first = weighted_index(n, w, total_w, rng);
     centers.row_mut(0).assign(&data.x.row(first));
+    let mut indices = Vec::with_capacity(k);
+    indices.push(first);
 
     let mut closest = vec![0.0; n];
     // Weighted potential of every block.
@@ -88,11 +98,53 @@ pub(crate) fn kmeans_plusplus(
         }
         let chosen = candidates[best];
         centers.row_mut(c).assign(&data.x.row(chosen));
+        indices.push(chosen);
         if c + 1 < k {
             block_pot = update_closest(data, w, data.row(chosen), &mut closest, layout, false);
         }
     }
-    centers
+    (centers, indices)
+}
+
+/// scikit-learn's `sklearn.cluster.kmeans_plusplus`: greedy k-means++ seeding on its own, for
+/// callers that want initial centers without a K-means fit (the Gaussian-mixture crate seeds
+/// its `k-means++` initialisation with it). Returns the centers and the indices of the samples
+/// they were taken from. The same procedure as scikit-learn on the ChaCha stream of `seed`, so
+/// the same distribution, not the same numbers.
+///
+/// # Errors
+///
+/// Empty or non-finite samples, `n_clusters` outside `1..=n_samples`, or bad `sample_weight`.
+///
+/// # Examples
+///
+/// ```
+/// use clusterlab_kmeans::kmeans_plusplus;
+/// use ndarray::array;
+///
+/// let x = array![[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]];
+/// let (centers, indices) = kmeans_plusplus(x.view(), 2, None, 7)?;
+/// assert_eq!(centers.dim(), (2, 2));
+/// // One center from each far-apart pair.
+/// assert_eq!(indices.iter().filter(|&&i| i < 2).count(), 1);
+/// # Ok::<(), clusterlab_core::Error>(())
+/// ```
+pub fn kmeans_plusplus(
+    x: ArrayView2<'_, f64>,
+    n_clusters: usize,
+    sample_weight: Option<&[f64]>,
+    seed: u64,
+) -> Result<(Array2<f64>, Vec<usize>)> {
+    validate::check_samples(x)?;
+    validate::check_n_clusters("n_clusters", n_clusters, x.nrows())?;
+    if let Some(w) = sample_weight {
+        validate::check_sample_weight(w, x.nrows())?;
+    }
+    let owned = x.as_standard_layout();
+    let data = Samples::new(owned.view())
+        .ok_or_else(|| Error::Numerical("samples are not contiguous after copying".into()))?;
+    let w = sample_weight.map_or(Weights::Unit, Weights::Given);
+    Ok(greedy_plusplus(data, w, n_clusters, &mut seed::rng(seed)))
 }
 
 /// Lowers every sample's closest squared distance with `center`; returns the weighted

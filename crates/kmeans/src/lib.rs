@@ -46,5 +46,6 @@ mod model;
 mod params;
 mod tile;
 
+pub use init::kmeans_plusplus;
 pub use model::KMeansModel;
 pub use params::{Algorithm, Init, KMeans, KMeansParams, NInit};
