@@ -14,7 +14,7 @@
 
 use clusterlab_core::{
     distance::{
-        gemm_scores_into, prefer_gemm, row_sq_norms_into, sq_distances_across_into,
+        dot, gemm_scores_into, prefer_gemm, row_sq_norms_into, sq_distances_across_into,
         sq_distances_direct_into, sq_euclidean, transpose_centers,
     },
     par::chunk_rows,
@@ -128,7 +128,7 @@ impl<'c> Prepared<'c> {
             .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
             .collect::<Vec<f64>>();
         let packed = match shifted.as_slice() {
-            Some(cs) if Packed::available() => Some(Packed::new(cs, &bias, d)),
+            Some(cs) if Packed::available() => Some(Packed::new(cs, &bias, &shift)),
             _ => None,
         };
         Prepared {
@@ -245,6 +245,17 @@ impl PassSums {
         self.inertia += other.inertia;
     }
 
+    /// [`accumulate`](Self::accumulate) with weight 1, without the multiplications by 1.0
+    /// (which are exact, so the sums are the same bits).
+    #[inline]
+    fn accumulate_unit(&mut self, label: usize, x: &[f64]) {
+        self.weights[label] += 1.0;
+        let d = x.len();
+        for (s, v) in self.sums[label * d..(label + 1) * d].iter_mut().zip(x) {
+            *s += v;
+        }
+    }
+
     #[inline]
     fn accumulate(&mut self, label: usize, w: f64, x: &[f64]) {
         self.weights[label] += w;
@@ -309,7 +320,7 @@ pub(crate) fn lloyd_pass(
 ) -> PassSums {
     let (k, d) = (p.k(), data.d);
     if let Some(pk) = &p.packed {
-        return lloyd_pass_tiled(data, w, p, pk, labels, update, layout);
+        return lloyd_pass_tiled(data, w, pk, labels, update, layout);
     }
     let parts: Vec<PassSums> = labels
         .par_chunks_mut(layout.block)
@@ -349,18 +360,18 @@ pub(crate) fn lloyd_pass(
     PassSums::combine(parts, k, d, update)
 }
 
-/// [`lloyd_pass`] through the fused tile kernel: scores and argmin in registers, then the
-/// same bookkeeping as the matrix-product form (squared distance = score + `||x - m||^2`).
+/// [`lloyd_pass`] through the fused tile kernel: nearest centers and squared distances in
+/// registers, then the labels, inertia and sums.
 fn lloyd_pass_tiled(
     data: Samples<'_>,
     w: Weights<'_>,
-    p: &Prepared<'_>,
     pk: &Packed,
     labels: &mut [usize],
     update: bool,
     layout: Layout,
 ) -> PassSums {
-    let (k, d) = (p.k(), data.d);
+    let k = pk.k();
+    let d = data.d;
     let parts: Vec<PassSums> = labels
         .par_chunks_mut(layout.block)
         .enumerate()
@@ -371,7 +382,6 @@ fn lloyd_pass_tiled(
             let mut block = TiledBlock {
                 data,
                 w,
-                p,
                 pk,
                 lab,
                 start,
@@ -379,7 +389,7 @@ fn lloyd_pass_tiled(
                 update,
                 acc: &mut acc,
                 best: vec![0; rows],
-                score: vec![0.0; rows],
+                dist: vec![0.0; rows],
             };
             // The whole block (kernel and bookkeeping) is compiled for AVX2 + FMA.
             crate::tile::vectorized(&mut block);
@@ -391,10 +401,9 @@ fn lloyd_pass_tiled(
 
 /// One block of [`lloyd_pass_tiled`], as a [`WithSimd`] so that all of it is inlined into
 /// the vectorized region (a closure would stay a separate function compiled without AVX).
-struct TiledBlock<'a, 'x, 'y, 'c> {
+struct TiledBlock<'a, 'x, 'y> {
     data: Samples<'x>,
     w: Weights<'y>,
-    p: &'a Prepared<'c>,
     pk: &'a Packed,
     lab: &'a mut [usize],
     start: usize,
@@ -402,43 +411,68 @@ struct TiledBlock<'a, 'x, 'y, 'c> {
     update: bool,
     acc: &'a mut PassSums,
     best: Vec<usize>,
-    score: Vec<f64>,
+    dist: Vec<f64>,
 }
 
-impl WithSimd for &mut TiledBlock<'_, '_, '_, '_> {
+impl WithSimd for &mut TiledBlock<'_, '_, '_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) {
         let d = self.data.d;
-        let (data, w, p, acc) = (self.data, self.w, self.p, &mut *self.acc);
-        // Kept in registers: through `acc` every sample would add to memory.
+        let (data, w, acc) = (self.data, self.w, &mut *self.acc);
         let (mut changed, mut inertia) = (acc.changed, acc.inertia);
+        let block_end = self.start + self.lab.len();
         for (c, labc) in self.lab.chunks_mut(self.chunk).enumerate() {
             let r0 = self.start + c * self.chunk;
             let m = labc.len();
-            let xs = &data.xs[r0 * d..(r0 + m) * d];
+            // The rest of the block follows, for the kernel to prefetch.
+            let xs = &data.xs[r0 * d..block_end * d];
             self.pk
-                .nearest_into(xs, &mut self.best[..m], &mut self.score[..m]);
-            for (i, ((l, &bj), &bs)) in labc.iter_mut().zip(&self.best).zip(&self.score).enumerate()
-            {
-                let x = data.row(r0 + i);
-                // Four interleaved sums: one running sum would be a chain of dependent adds
-                // as long as the kernel's work for the sample.
-                let xm = sq_euclidean(x, &p.shift);
-                if *l != bj {
-                    changed += 1;
-                    *l = bj;
+                .nearest_into(xs, &mut self.best[..m], &mut self.dist[..m]);
+            let (best, dist) = (&self.best[..m], &self.dist[..m]);
+            for (l, &bj) in labc.iter_mut().zip(best) {
+                changed += usize::from(*l != bj);
+                *l = bj;
+            }
+            let rows = data.xs[r0 * d..(r0 + m) * d].chunks_exact(d);
+            match w {
+                Weights::Unit => {
+                    inertia += lane_sum(dist);
+                    if self.update {
+                        for (&bj, x) in best.iter().zip(rows) {
+                            acc.accumulate_unit(bj, x);
+                        }
+                    }
                 }
-                let wi = w.get(r0 + i);
-                inertia += wi * (bs + xm).max(0.0);
-                if self.update {
-                    acc.accumulate(bj, wi, x);
+                Weights::Given(ws) => {
+                    let ws = &ws[r0..r0 + m];
+                    inertia += dot(ws, dist);
+                    if self.update {
+                        for ((&bj, x), &wi) in best.iter().zip(rows).zip(ws) {
+                            acc.accumulate(bj, wi, x);
+                        }
+                    }
                 }
             }
         }
         acc.changed = changed;
         acc.inertia = inertia;
     }
+}
+
+/// The sum of `values` in four interleaved lanes (the order of [`dot`]), so that the adds do
+/// not wait on each other.
+#[inline(always)]
+fn lane_sum(values: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (quads, rest) = values.as_chunks::<4>();
+    for q in quads {
+        for l in 0..4 {
+            acc[l] += q[l];
+        }
+    }
+    rest.iter()
+        .fold((acc[0] + acc[1]) + (acc[2] + acc[3]), |s, v| s + v)
 }
 
 /// Weighted inertia of `labels` with respect to `centers`, by direct distances (as

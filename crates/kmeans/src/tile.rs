@@ -4,36 +4,50 @@
 //! For the shapes where distances go through the matrix-product form (see
 //! [`clusterlab_core::distance::prefer_gemm`]), a general matrix product spends much of a
 //! K-means pass packing a chunk of samples and writing an `m x k` score matrix that the argmin
-//! then reads back. Here the centers are packed once per iteration, in groups of [`W`] centers
-//! laid out feature by feature (the order the tile reads them), and each tile of `R` samples
-//! keeps `R x W` running scores in vector registers over the features, then folds them into a
-//! per-lane running minimum. Each score is `bias_j + sum_f x_f (-2 c'_jf)`, summed feature by
-//! feature with fused multiply-adds: its rounding depends on the shape only, never on the
-//! chunking or the thread count (a sample's score is computed by the same operations wherever
-//! its tile starts).
+//! then reads back. Here the centers are packed once per iteration, in groups of up to [`G`]
+//! centers laid out feature by feature (the order the tile reads them). A tile of [`R`] samples
+//! is transposed into a small feature-major buffer, so that one vector holds one feature of
+//! four samples; for each group the tile keeps `G x R` running scores in vector registers over
+//! the features, each `bias_j + sum_f x_f (-2 c'_jf)` summed feature by feature with fused
+//! multiply-adds. Since a vector holds four samples' scores for one center, the running
+//! minimum and its center index are plain lane-wise compare-and-select, with no horizontal
+//! reduction and no branch. The tile also computes `||x - m||^2` of its samples the same
+//! lane-wise way and returns squared distances (`score + ||x - m||^2`, at least 0).
 //!
-//! The kernel is compiled for AVX2 + FMA through pulp's `Arch::dispatch` and used only when the
-//! processor has both (checked each time the centers are packed, see [`Packed::available`]); without them the
-//! caller keeps the matrix-product form.
+//! Rounding depends on the shape only, never on the chunking or the thread count: a sample's
+//! score and distance are computed by the same operations wherever its tile starts (a tile
+//! short of [`R`] samples is padded with copies of its first row).
+//!
+//! The kernel is compiled for AVX2 + FMA through pulp's `Simd::vectorize` and used only when
+//! the processor has both (checked each time the centers are packed, see
+//! [`Packed::available`]); elsewhere the caller keeps the matrix-product form.
 
-use faer::traits::pulp::{Simd, WithSimd, f64x4, x86::V3};
+/// Lanes of an AVX2 vector of `f64`.
+const L: usize = 4;
 
-/// Centers per group: two AVX2 vectors of four lanes.
-const W: usize = 8;
+/// Samples per tile: two vectors.
+const R: usize = 2 * L;
 
-/// Samples per tile: `R x W` accumulators fill 8 of the 16 AVX2 registers, leaving room for
-/// the centers' vectors and the broadcast sample values.
-const R: usize = 4;
+/// Most centers per group: `G x 2` accumulators, the tile's two vectors of one feature and
+/// one broadcast center value fill 15 of the 16 AVX2 registers. Twelve independent
+/// multiply-add chains also hide the instruction's latency, which eight did not.
+const G: usize = 6;
 
 /// Centers packed for [`Packed::nearest_into`].
 #[derive(Debug)]
 pub(crate) struct Packed {
     d: usize,
-    /// `groups x d x W`: `-2 c'_{g W + l, f}` at `(g d + f) W + l`; padding centers are zero.
+    k: usize,
+    /// Groups of `G` centers in index order, the last one smaller when `G` does not divide
+    /// `k`; group `g` of `s` centers starting at center `j0 = g G` holds `-2 c'_{j0 + l, f}`
+    /// at `j0 d + f s + l`.
     coef: Vec<f64>,
-    /// `groups x W`: each center's score constant; padding centers get `+inf`, so they never
-    /// win a strict comparison.
+    /// Each center's score constant.
     bias: Vec<f64>,
+    /// Each center's index as an `f64` (the kernel keeps the running argmin in vectors).
+    index: Vec<f64>,
+    /// The shift `m` the centers were moved by (`c' = c - m`), one value per feature.
+    shift: Vec<f64>,
 }
 
 impl Packed {
@@ -41,7 +55,7 @@ impl Packed {
     pub(crate) fn available() -> bool {
         #[cfg(target_arch = "x86_64")]
         {
-            V3::try_new().is_some()
+            faer::traits::pulp::x86::V3::try_new().is_some()
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
@@ -49,86 +63,66 @@ impl Packed {
         }
     }
 
-    /// Packs `k` centers (`shifted`, row-major `k x d`) with their score constants `bias`.
+    /// Packs `k` centers shifted by `shift` (`shifted`, row-major `k x d`, holds `c - m`)
+    /// with their score constants `bias`.
     ///
     /// Multiplying by -2 is exact, so the products the kernel sums are those of `-2 x.c'`.
     ///
     /// # Panics
-    /// If `d == 0` (the matrix-product form, and so this kernel, needs `d >= 16`).
-    pub(crate) fn new(shifted: &[f64], bias: &[f64], d: usize) -> Self {
+    /// If `d == 0` or `shifted` does not hold `k x d` values.
+    pub(crate) fn new(shifted: &[f64], bias: &[f64], shift: &[f64]) -> Self {
+        let (k, d) = (bias.len(), shift.len());
         assert!(d > 0, "the tile kernel needs at least one feature");
-        let k = bias.len();
-        let groups = k.div_ceil(W);
-        let mut coef = vec![0.0; groups * d * W];
-        let mut pb = vec![f64::INFINITY; groups * W];
-        for (j, (c, &b)) in shifted.chunks_exact(d).zip(bias).enumerate() {
-            let (g, l) = (j / W, j % W);
-            for (f, &v) in c.iter().enumerate() {
-                coef[(g * d + f) * W + l] = -2.0 * v;
-            }
-            pb[j] = b;
-        }
-        Packed { d, coef, bias: pb }
-    }
-
-    /// For every row of `x` (row-major, `m x d`), the index of the lowest score (ties to the
-    /// lowest index) into `best` and that score into `score`.
-    #[inline(always)]
-    pub(crate) fn nearest_into(&self, x: &[f64], best: &mut [usize], score: &mut [f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = V3::try_new() {
-            struct Op<'a> {
-                simd: V3,
-                p: &'a Packed,
-                x: &'a [f64],
-                best: &'a mut [usize],
-                score: &'a mut [f64],
-            }
-            impl WithSimd for Op<'_> {
-                type Output = ();
-                #[inline(always)]
-                fn with_simd<S: Simd>(self, _: S) {
-                    nearest_impl(self.simd, self.p, self.x, self.best, self.score);
+        assert_eq!(shifted.len(), k * d, "shifted centers must be k x d");
+        assert!(
+            i32::try_from(k).is_ok(),
+            "center indices must fit in 32 bits (the kernel converts them in vectors)"
+        );
+        let mut coef = vec![0.0; k * d];
+        for (g, (cs, out)) in shifted
+            .chunks(G * d)
+            .zip(coef.chunks_mut(G * d))
+            .enumerate()
+        {
+            let size = cs.len() / d;
+            debug_assert!(g * G + size <= k);
+            for (l, c) in cs.chunks_exact(d).enumerate() {
+                for (f, &v) in c.iter().enumerate() {
+                    out[f * size + l] = -2.0 * v;
                 }
             }
-            Simd::vectorize(
-                simd,
-                Op {
-                    simd,
-                    p: self,
-                    x,
-                    best,
-                    score,
-                },
-            );
+        }
+        Packed {
+            d,
+            k,
+            coef,
+            bias: bias.to_vec(),
+            index: (0..k).map(|j| j as f64).collect(),
+            shift: shift.to_vec(),
+        }
+    }
+
+    /// Number of centers packed.
+    pub(crate) fn k(&self) -> usize {
+        self.k
+    }
+
+    /// For each of the first `m = best.len()` rows of `x` (row-major, `d` values a row), the
+    /// index of the nearest center (ties to the lowest index) into `best` and the squared
+    /// distance to it into `dist`. Rows of `x` after the first `m` are only prefetched: pass
+    /// the rows the next call will read.
+    ///
+    /// # Panics
+    /// If the lengths disagree, or if the processor lacks AVX2 + FMA (see [`Packed::available`]).
+    #[inline(always)]
+    pub(crate) fn nearest_into(&self, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = faer::traits::pulp::x86::V3::try_new() {
+            avx2::nearest(simd, self, x, best, dist);
             return;
         }
+        let _ = (x, best, dist);
         unreachable!("Packed is only built where the kernel runs (Packed::available)");
-    }
-}
-
-#[inline(always)]
-fn nearest_impl(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], score: &mut [f64]) {
-    let d = p.d;
-    let m = best.len();
-    assert_eq!(x.len(), m * d, "x must be m x d");
-    assert_eq!(score.len(), m, "one score per row");
-    let full = m / R * R;
-    for (xr, (b, s)) in x[..full * d].chunks_exact(R * d).zip(
-        best[..full]
-            .chunks_exact_mut(R)
-            .zip(score[..full].chunks_exact_mut(R)),
-    ) {
-        tile::<R>(simd, p, xr, b, s);
-    }
-    for i in full..m {
-        tile::<1>(
-            simd,
-            p,
-            &x[i * d..(i + 1) * d],
-            &mut best[i..=i],
-            &mut score[i..=i],
-        );
     }
 }
 
@@ -136,73 +130,272 @@ fn nearest_impl(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], score: &mut
 /// so a caller's loops around [`Packed::nearest_into`] are compiled for them too. Plain
 /// multiply-adds are never fused by Rust, so this changes no result.
 #[inline(always)]
-pub(crate) fn vectorized<Op: WithSimd>(op: Op) -> Op::Output {
+pub(crate) fn vectorized<Op: faer::traits::pulp::WithSimd>(op: Op) -> Op::Output {
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = V3::try_new() {
-        return Simd::vectorize(simd, op);
+    if let Some(simd) = faer::traits::pulp::x86::V3::try_new() {
+        return faer::traits::pulp::Simd::vectorize(simd, op);
     }
     op.with_simd(faer::traits::pulp::Scalar::new())
 }
 
-/// One tile of `Q` samples (`x`, row-major `Q x d`) against every center group.
-#[inline(always)]
-fn tile<const Q: usize>(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], score: &mut [f64]) {
-    let d = p.d;
-    let rows: [&[f64]; Q] = std::array::from_fn(|r| &x[r * d..(r + 1) * d]);
-    let load = |c: &[f64; W], h: usize| f64x4(c[4 * h], c[4 * h + 1], c[4 * h + 2], c[4 * h + 3]);
-    let inf = simd.splat_f64s(f64::INFINITY);
-    let mut bv = [[inf; 2]; Q];
-    let mut bg = [[simd.splat_f64s(0.0); 2]; Q];
-    let (coefs, _) = p.coef.as_chunks::<W>();
-    let (biases, _) = p.bias.as_chunks::<W>();
-    for (g, (cg, bias)) in coefs.chunks_exact(d).zip(biases).enumerate() {
-        let mut acc = [[load(bias, 0), load(bias, 1)]; Q];
-        for (f, c) in cg.iter().enumerate() {
-            let (c0, c1) = (load(c, 0), load(c, 1));
-            for r in 0..Q {
-                let xv = simd.splat_f64s(rows[r][f]);
-                acc[r][0] = simd.mul_add_f64s(xv, c0, acc[r][0]);
-                acc[r][1] = simd.mul_add_f64s(xv, c1, acc[r][1]);
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::__m256d;
+
+    use faer::traits::pulp::{Simd, WithSimd, cast, f64x4, x86::V3};
+
+    use super::{G, L, Packed, R};
+
+    /// `f64` values per 64-byte cache line.
+    const CACHE_LINE_F64: usize = 8;
+
+    /// `_MM_HINT_T1`: into the level-2 cache.
+    const PREFETCH_T1: i32 = 2;
+
+    /// How many tiles ahead the rows are prefetched.
+    const PREFETCH_TILES: usize = 4;
+
+    /// [`Packed::nearest_into`] with the features enabled.
+    pub(super) fn nearest(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
+        struct Op<'a> {
+            simd: V3,
+            p: &'a Packed,
+            x: &'a [f64],
+            best: &'a mut [usize],
+            dist: &'a mut [f64],
+        }
+        impl WithSimd for Op<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn with_simd<S: Simd>(self, _: S) {
+                nearest_impl(self.simd, self.p, self.x, self.best, self.dist);
             }
         }
-        // Groups come in increasing index order and only a strictly lower score replaces the
-        // running one, so each lane keeps its lowest index among equal scores.
-        // The running minimum keeps each lane's center index (exact in an f64).
-        let base = (g * W) as f64;
-        let gv = [
-            f64x4(base, base + 1.0, base + 2.0, base + 3.0),
-            f64x4(base + 4.0, base + 5.0, base + 6.0, base + 7.0),
-        ];
-        for r in 0..Q {
-            for h in 0..2 {
-                let better = simd.less_than_f64s(acc[r][h], bv[r][h]);
-                bv[r][h] = simd.select_f64s_m64s(better, acc[r][h], bv[r][h]);
-                bg[r][h] = simd.select_f64s_m64s(better, gv[h], bg[r][h]);
+        Simd::vectorize(
+            simd,
+            Op {
+                simd,
+                p,
+                x,
+                best,
+                dist,
+            },
+        );
+    }
+
+    #[inline(always)]
+    fn nearest_impl(simd: V3, p: &Packed, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
+        let d = p.d;
+        let m = best.len();
+        assert!(x.len() >= m * d, "x must hold at least m x d values");
+        assert_eq!(dist.len(), m, "one distance per row");
+        // The tile, feature-major: `xt[f R + r]` is feature `f` of the tile's row `r`.
+        let mut xt = vec![0.0; d * R];
+        let full = m / R * R;
+        for (t, (xr, (b, s))) in x[..full * d]
+            .chunks_exact(R * d)
+            .zip(
+                best[..full]
+                    .chunks_exact_mut(R)
+                    .zip(dist[..full].chunks_exact_mut(R)),
+            )
+            .enumerate()
+        {
+            // Ask for the rows a few tiles ahead now (into the level-2 cache): each tile reads
+            // four rows at a time in short runs, which the hardware prefetcher does not
+            // follow, and a tile's work takes long enough to cover the memory's latency.
+            if let Some(next) =
+                x.get((t + PREFETCH_TILES) * R * d..(t + PREFETCH_TILES + 1) * R * d)
+            {
+                for line in next.chunks(CACHE_LINE_F64) {
+                    simd.sse._mm_prefetch::<PREFETCH_T1>(line.as_ptr().cast());
+                }
+            }
+            let xm = transpose_tile(simd, xr, &p.shift, &mut xt);
+            let (b, s) = (
+                b.try_into().expect("chunks of R"),
+                s.try_into().expect("chunks of R"),
+            );
+            tile(simd, p, &xt, xm, b, s);
+        }
+        let rest = m - full;
+        if rest > 0 {
+            // Pad the last tile with copies of its first row: every lane stays finite and the
+            // real rows are computed exactly as in a full tile.
+            let first = &x[full * d..(full + 1) * d];
+            let mut xr = Vec::with_capacity(R * d);
+            xr.extend_from_slice(&x[full * d..]);
+            for _ in rest..R {
+                xr.extend_from_slice(first);
+            }
+            let xm = transpose_tile(simd, &xr, &p.shift, &mut xt);
+            let (mut b, mut s) = ([0; R], [0.0; R]);
+            tile(simd, p, &xt, xm, &mut b, &mut s);
+            best[full..].copy_from_slice(&b[..rest]);
+            dist[full..].copy_from_slice(&s[..rest]);
+        }
+    }
+
+    /// Four lanes from `s[..4]`.
+    #[inline(always)]
+    fn load4(s: &[f64]) -> f64x4 {
+        cast(*s.first_chunk::<L>().expect("four values"))
+    }
+
+    #[inline(always)]
+    fn store4(s: &mut [f64], v: f64x4) {
+        *s.first_chunk_mut::<L>().expect("four values") = cast(v);
+    }
+
+    /// `x` (row-major `R x d`) into `xt` (`d x R`), through 4 x 4 transposes in registers,
+    /// and `||x_r - m||^2` of each row on the way (lane `r` of vector `r / 4`).
+    #[inline(always)]
+    fn transpose_tile(simd: V3, x: &[f64], shift: &[f64], xt: &mut [f64]) -> [f64x4; 2] {
+        let avx = simd.avx;
+        let d = shift.len();
+        let quads = d / L;
+        let zero = simd.splat_f64s(0.0);
+        // Two interleaved sums per block of four rows, so consecutive multiply-adds do not
+        // wait on each other.
+        let mut xm = [[zero; 2]; 2];
+        let (xt_quads, xt_rest) = xt.split_at_mut(quads * L * R);
+        let (xt_quads, _) = xt_quads.as_chunks_mut::<{ L * R }>();
+        let (shift_quads, shift_rest) = shift.as_chunks::<L>();
+        for (b, acc) in xm.iter_mut().enumerate() {
+            let row = |r: usize| &x[(b * L + r) * d..][..d];
+            let rows: [&[f64]; L] = [row(0), row(1), row(2), row(3)];
+            let quad = |r: usize, q: usize| -> __m256d {
+                cast(*rows[r][q * L..].first_chunk::<L>().expect("a quad"))
+            };
+            for (q, (out, m)) in xt_quads.iter_mut().zip(shift_quads).enumerate() {
+                let t0 = avx._mm256_unpacklo_pd(quad(0, q), quad(1, q)); // a0 b0 a2 b2
+                let t1 = avx._mm256_unpackhi_pd(quad(0, q), quad(1, q)); // a1 b1 a3 b3
+                let t2 = avx._mm256_unpacklo_pd(quad(2, q), quad(3, q)); // c0 e0 c2 e2
+                let t3 = avx._mm256_unpackhi_pd(quad(2, q), quad(3, q)); // c1 e1 c3 e3
+                let cols: [__m256d; L] = [
+                    avx._mm256_permute2f128_pd::<0x20>(t0, t2),
+                    avx._mm256_permute2f128_pd::<0x20>(t1, t3),
+                    avx._mm256_permute2f128_pd::<0x31>(t0, t2),
+                    avx._mm256_permute2f128_pd::<0x31>(t1, t3),
+                ];
+                for (l, col) in cols.into_iter().enumerate() {
+                    let col: f64x4 = cast(col);
+                    let at = l * R + b * L;
+                    *out[at..].first_chunk_mut::<L>().expect("a quad") = cast(col);
+                    let t = simd.sub_f64s(col, simd.splat_f64s(m[l]));
+                    acc[l % 2] = simd.mul_add_f64s(t, t, acc[l % 2]);
+                }
+            }
+            for (f, &m) in shift_rest.iter().enumerate() {
+                let g = quads * L + f;
+                let col = f64x4(rows[0][g], rows[1][g], rows[2][g], rows[3][g]);
+                *xt_rest[f * R + b * L..]
+                    .first_chunk_mut::<L>()
+                    .expect("a quad") = cast(col);
+                let t = simd.sub_f64s(col, simd.splat_f64s(m));
+                acc[0] = simd.mul_add_f64s(t, t, acc[0]);
+            }
+        }
+        xm.map(|[a, b]| simd.add_f64s(a, b))
+    }
+
+    /// The tile's running minimum: lane `r` of vector `h` holds, for row `h L + r`, the lowest
+    /// score so far and its center index (exact in an `f64`).
+    struct Low {
+        score: [f64x4; 2],
+        arg: [f64x4; 2],
+    }
+
+    /// One tile of [`R`] samples (`xt`, feature-major `d x R`) against every center group.
+    #[inline(always)]
+    fn tile(
+        simd: V3,
+        p: &Packed,
+        xt: &[f64],
+        xm: [f64x4; 2],
+        best: &mut [usize; R],
+        dist: &mut [f64; R],
+    ) {
+        let d = p.d;
+        let inf = simd.splat_f64s(f64::INFINITY);
+        let zero = simd.splat_f64s(0.0);
+        let mut low = Low {
+            score: [inf; 2],
+            arg: [zero; 2],
+        };
+        let group_of = |g: usize, size: usize| {
+            let j0 = g * G;
+            (
+                &p.coef[j0 * d..(j0 + size) * d],
+                &p.bias[j0..j0 + size],
+                &p.index[j0..j0 + size],
+            )
+        };
+        let full = p.k / G;
+        for g in 0..full {
+            let (cg, bias, index) = group_of(g, G);
+            group::<G>(simd, xt, cg, bias, index, &mut low);
+        }
+        let rest = p.k % G;
+        if rest > 0 {
+            let (cg, bias, index) = group_of(full, rest);
+            match rest {
+                5 => group::<5>(simd, xt, cg, bias, index, &mut low),
+                4 => group::<4>(simd, xt, cg, bias, index, &mut low),
+                3 => group::<3>(simd, xt, cg, bias, index, &mut low),
+                2 => group::<2>(simd, xt, cg, bias, index, &mut low),
+                _ => group::<1>(simd, xt, cg, bias, index, &mut low),
+            }
+        }
+        for h in 0..2 {
+            let sq = simd.max_f64s(simd.add_f64s(low.score[h], xm[h]), zero);
+            store4(&mut dist[h * L..], sq);
+            // Indices are whole numbers below 2^31 (asserted when packing): truncation to
+            // 32 bits is exact and one instruction.
+            let idx: [i32; L] = cast(simd.avx._mm256_cvttpd_epi32(cast(low.arg[h])));
+            for (b, i) in best[h * L..(h + 1) * L].iter_mut().zip(idx) {
+                *b = i as usize;
             }
         }
     }
-    for r in 0..Q {
-        // Halves first, in vectors: lane `l` of the upper half wins over lane `l` of the lower
-        // one when its score is lower, or equal with a lower index.
-        let [v0, v1] = bv[r];
-        let [i0, i1] = bg[r];
-        let upper = simd.or_m64s(
-            simd.less_than_f64s(v1, v0),
-            simd.and_m64s(simd.equal_f64s(v1, v0), simd.less_than_f64s(i1, i0)),
-        );
-        let v = simd.select_f64s_m64s(upper, v1, v0);
-        let i = simd.select_f64s_m64s(upper, i1, i0);
-        let (vals, idx) = ([v.0, v.1, v.2, v.3], [i.0, i.1, i.2, i.3]);
-        let (mut v, mut j) = (vals[0], idx[0]);
-        for l in 1..4 {
-            if vals[l] < v || (vals[l] == v && idx[l] < j) {
-                v = vals[l];
-                j = idx[l];
+
+    /// The tile against one group of `S` centers (`cg`: `d x S`; `bias` and `index`: `S`).
+    #[inline(always)]
+    fn group<const S: usize>(
+        simd: V3,
+        xt: &[f64],
+        cg: &[f64],
+        bias: &[f64],
+        index: &[f64],
+        low: &mut Low,
+    ) {
+        let zero = simd.splat_f64s(0.0);
+        let mut acc = [[zero; 2]; S];
+        for (a, &b) in acc.iter_mut().zip(bias) {
+            *a = [simd.splat_f64s(b); 2];
+        }
+        // Array chunks: the lengths are known at compile time, so the loop has no division
+        // and no bounds check.
+        let (xt, _) = xt.as_chunks::<R>();
+        let (cg, _) = cg.as_chunks::<S>();
+        for (xf, cf) in xt.iter().zip(cg) {
+            let (x0, x1) = (load4(xf), load4(&xf[L..]));
+            for c in 0..S {
+                let cv = simd.splat_f64s(cf[c]);
+                acc[c][0] = simd.mul_add_f64s(x0, cv, acc[c][0]);
+                acc[c][1] = simd.mul_add_f64s(x1, cv, acc[c][1]);
             }
         }
-        let j = j as usize;
-        best[r] = j;
-        score[r] = v;
+        // Centers in increasing index order, and only a strictly lower score replaces the
+        // running one: among equal scores the lowest index stays.
+        for (a, &j) in acc.iter().zip(index) {
+            let j = simd.splat_f64s(j);
+            for (h, &score) in a.iter().enumerate() {
+                let lower = simd.less_than_f64s(score, low.score[h]);
+                low.score[h] = simd.select_f64s_m64s(lower, score, low.score[h]);
+                low.arg[h] = simd.select_f64s_m64s(lower, j, low.arg[h]);
+            }
+        }
     }
 }
 
@@ -212,9 +405,9 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     /// The kernel's label is the exact argmin of its scores (ties to the lowest index) and its
-    /// scores are `bias - 2 x.c'`, for group and tile remainders.
+    /// distances are squared Euclidean distances, for group and tile remainders.
     #[test]
-    fn matches_naive_scores_for_every_remainder() {
+    fn matches_naive_distances_for_every_remainder() {
         if !Packed::available() {
             return;
         }
@@ -225,32 +418,61 @@ mod tests {
             (13, 16, 17),
             (9, 33, 20),
             (4, 64, 64),
+            (6, 12, 18),
+            (3, 5, 19),
+            (17, 11, 24),
+            (8, 2, 130),
         ] {
-            let x: Vec<f64> = (0..m * d).map(|_| rng.random_range(-5.0..5.0)).collect();
+            let mut x: Vec<f64> = (0..m * d).map(|_| rng.random_range(-5.0..5.0)).collect();
             let mut c: Vec<f64> = (0..k * d).map(|_| rng.random_range(-5.0..5.0)).collect();
-            let mut bias: Vec<f64> = (0..k).map(|_| rng.random_range(0.0..50.0)).collect();
             if k > 2 {
-                // An exact tie between two centers: the lower index must win.
-                bias[k - 1] = bias[1];
+                // An exact tie between two centers, nearest to the last row: the lower index
+                // must win.
                 let (a, b) = c.split_at_mut((k - 1) * d);
                 b.copy_from_slice(&a[d..2 * d]);
+                for (xv, cv) in x[(m - 1) * d..].iter_mut().zip(&c[d..2 * d]) {
+                    *xv = cv + 1e-3;
+                }
             }
-            let p = Packed::new(&c, &bias, d);
-            let (mut best, mut score) = (vec![0; m], vec![0.0; m]);
-            p.nearest_into(&x, &mut best, &mut score);
+            let shift: Vec<f64> = (0..d)
+                .map(|f| (0..k).map(|j| c[j * d + f]).sum::<f64>() / k as f64)
+                .collect();
+            let shifted: Vec<f64> = c
+                .chunks_exact(d)
+                .flat_map(|cj| cj.iter().zip(&shift).map(|(a, s)| a - s))
+                .collect();
+            let bias: Vec<f64> = shifted
+                .chunks_exact(d)
+                .map(|cj| {
+                    cj.iter().map(|v| v * v).sum::<f64>()
+                        + 2.0 * cj.iter().zip(&shift).map(|(a, s)| a * s).sum::<f64>()
+                })
+                .collect();
+            let p = Packed::new(&shifted, &bias, &shift);
+            let (mut best, mut dist) = (vec![0; m], vec![0.0; m]);
+            p.nearest_into(&x, &mut best, &mut dist);
             for i in 0..m {
                 let xi = &x[i * d..(i + 1) * d];
                 let naive: Vec<f64> = (0..k)
                     .map(|j| {
-                        bias[j] - 2.0 * xi.iter().zip(&c[j * d..]).map(|(a, b)| a * b).sum::<f64>()
+                        xi.iter()
+                            .zip(&c[j * d..])
+                            .map(|(a, b)| (a - b) * (a - b))
+                            .sum()
                     })
                     .collect();
                 let j = best[i];
-                assert!((naive[j] - score[i]).abs() < 1e-9, "m={m} k={k} d={d}");
+                assert!((naive[j] - dist[i]).abs() < 1e-9, "m={m} k={k} d={d}");
                 for (l, &v) in naive.iter().enumerate() {
-                    assert!(v > score[i] - 1e-9, "m={m} k={k} d={d}: {l} beats {j}");
+                    assert!(v > dist[i] - 1e-9, "m={m} k={k} d={d}: {l} beats {j}");
                 }
                 assert!(k <= 2 || j != k - 1, "tie went to the higher index");
+                if k > 2 && i == m - 1 {
+                    assert_eq!(
+                        j, 1,
+                        "m={m} k={k} d={d}: the last row is nearest to center 1"
+                    );
+                }
             }
         }
     }
