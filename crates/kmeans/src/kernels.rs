@@ -71,13 +71,18 @@ impl Layout {
     }
 }
 
-/// Centers prepared for the assignment kernel.
+/// Centers prepared for the assignment kernels.
 ///
 /// For the matrix-product form, `||x||^2 - 2 x.c + ||c||^2` cancels catastrophically on data
 /// far from the origin (which is why scikit-learn centers its data, at the cost of a copy).
 /// Here the centers are shifted by their mean `m` instead, and the product runs on the
 /// samples as they are: every term then has the size of the data's spread (see `bias`).
 /// For the direct form, the centers are kept transposed for the feature-outer kernel.
+///
+/// Where the processor runs the fused tile kernel, Lloyd's passes use it for every shape (it
+/// takes the matrix-product form's scores, as scikit-learn's Lloyd does for every shape);
+/// otherwise, and for `transform`, the shape picks the form
+/// ([`clusterlab_core::distance::prefer_gemm`]).
 #[derive(Debug)]
 pub(crate) struct Prepared<'c> {
     centers: ArrayView2<'c, f64>,
@@ -88,8 +93,7 @@ pub(crate) struct Prepared<'c> {
     bias: Vec<f64>,
     /// The centers transposed, for the direct kernel.
     centers_t: Vec<f64>,
-    /// The shifted centers packed for the fused tile kernel, when the shape takes the
-    /// matrix-product form and the processor runs the kernel.
+    /// The shifted centers packed for the fused tile kernel, when the processor runs it.
     packed: Option<Packed>,
 }
 
@@ -97,14 +101,20 @@ impl<'c> Prepared<'c> {
     pub(crate) fn new(centers: ArrayView2<'c, f64>) -> Self {
         let (k, d) = centers.dim();
         let gemm = prefer_gemm(d, k);
-        if !gemm {
+        let tile = Packed::available() && d > 0;
+        let centers_t = if gemm {
+            Vec::new()
+        } else {
+            transpose_centers(centers)
+        };
+        if !gemm && !tile {
             return Prepared {
                 centers,
                 gemm,
                 shift: Vec::new(),
                 shifted: Array2::zeros((0, d)),
                 bias: Vec::new(),
-                centers_t: transpose_centers(centers),
+                centers_t,
                 packed: None,
             };
         }
@@ -128,7 +138,7 @@ impl<'c> Prepared<'c> {
             .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
             .collect::<Vec<f64>>();
         let packed = match shifted.as_slice() {
-            Some(cs) if Packed::available() => Some(Packed::new(cs, &bias, &shift)),
+            Some(cs) if tile => Some(Packed::new(cs, &bias, &shift)),
             _ => None,
         };
         Prepared {
@@ -137,7 +147,7 @@ impl<'c> Prepared<'c> {
             shift,
             shifted,
             bias,
-            centers_t: Vec::new(),
+            centers_t,
             packed,
         }
     }
