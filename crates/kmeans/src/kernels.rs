@@ -696,10 +696,13 @@ fn dist(a: &[f64], b: &[f64]) -> f64 {
 
 /// A non-negative `v` as an `f32` no larger than `v`, so a stored lower bound stays a lower
 /// bound. Shrinking by one `f32` ulp before rounding to nearest (which moves by at most half
-/// an ulp) keeps the result below `v` without a branch; `min` keeps huge values finite.
-#[inline]
+/// an ulp) keeps the result below `v` without a branch; the cap at `f32::MAX` keeps huge
+/// values finite.
+#[inline(always)]
 fn down(v: f64) -> f32 {
-    ((v * (1.0 - f64::from(f32::EPSILON))) as f32).min(f32::MAX)
+    let r = (v * (1.0 - f64::from(f32::EPSILON))) as f32;
+    // Not `f32::min`, whose NaN rule costs a vectorized loop several instructions.
+    if r < f32::MAX { r } else { f32::MAX }
 }
 
 /// Elkan's state carried between passes.
@@ -727,7 +730,7 @@ pub(crate) fn elkan_pass(
     update: bool,
     layout: Layout,
 ) -> PassSums {
-    let (xs, d) = (data.xs, data.d);
+    let d = data.d;
     let k = next.len();
     let parts: Vec<PassSums> = st
         .labels
@@ -735,27 +738,85 @@ pub(crate) fn elkan_pass(
         .zip(st.upper.par_chunks_mut(layout.block))
         .zip(st.lower.par_chunks_mut(layout.block * k))
         .enumerate()
-        .map(|(b, ((lab, up), low))| {
-            let start = b * layout.block;
-            let mut acc = PassSums::zeros(k, d, update);
-            for (i, (l, u)) in lab.iter_mut().zip(up.iter_mut()).enumerate() {
-                let r = start + i;
-                let x = &xs[r * d..(r + 1) * d];
-                let lb = &mut low[i * k..(i + 1) * k];
-                let mut label = *l;
-                let mut ub = *u;
-                if let Some(sh) = pending {
-                    ub += sh[label];
-                    for (v, s) in lb.iter_mut().zip(sh) {
-                        *v = down((f64::from(*v) - s).max(0.0));
-                    }
-                }
-                let before = label;
-                // scikit-learn writes `not next >= ub`; bounds are never NaN, so this is `<`.
-                if next[label] < ub {
-                    let mut tight = false;
-                    for j in 0..k {
+        .map(|(b, ((labels, upper), lower))| {
+            let mut block = ElkanBlock {
+                data,
+                w,
+                centers,
+                half,
+                next,
+                pending,
+                start: b * layout.block,
+                labels,
+                upper,
+                lower,
+                acc: PassSums::zeros(k, d, update),
+                update,
+            };
+            // Compiled for AVX2 + FMA where the processor has them, as the Lloyd tiles.
+            crate::tile::vectorized(&mut block);
+            block.acc
+        })
+        .collect();
+    PassSums::combine(parts, k, d, update)
+}
+
+/// One block of [`elkan_pass`], as a [`WithSimd`] so that all of it is inlined into the
+/// vectorized region.
+struct ElkanBlock<'a, 'x, 'y> {
+    data: Samples<'x>,
+    w: Weights<'y>,
+    centers: &'a [f64],
+    half: &'a [f64],
+    next: &'a [f64],
+    pending: Option<&'a [f64]>,
+    start: usize,
+    labels: &'a mut [usize],
+    upper: &'a mut [f64],
+    lower: &'a mut [f32],
+    acc: PassSums,
+    update: bool,
+}
+
+impl WithSimd for &mut ElkanBlock<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let (d, k) = (self.data.d, self.next.len());
+        let (centers, half, next) = (self.centers, self.half, self.next);
+        let acc = &mut self.acc;
+        for (i, (l, u)) in self
+            .labels
+            .iter_mut()
+            .zip(self.upper.iter_mut())
+            .enumerate()
+        {
+            let r = self.start + i;
+            let x = self.data.row(r);
+            let lb = &mut self.lower[i * k..(i + 1) * k];
+            let mut label = *l;
+            let mut ub = *u;
+            if let Some(sh) = self.pending {
+                ub += sh[label];
+                shift_lower_bounds(lb, sh);
+            }
+            let before = label;
+            // scikit-learn writes `not next >= ub`; bounds are never NaN, so this is `<`.
+            if next[label] < ub {
+                let mut tight = false;
+                // scikit-learn's loop over the centers in order, visiting only the centers that
+                // can pass its test (see `elkan_candidates`), 64 at a time.
+                for j0 in (0..k).step_by(64) {
+                    let end = k.min(j0 + 64);
+                    let set = |label: usize, ub: f64, lb: &[f32]| {
+                        elkan_candidates(ub, &lb[j0..end], &half[label * k + j0..label * k + end])
+                    };
+                    let mut candidates = set(label, ub, lb);
+                    while candidates != 0 {
+                        let j = j0 + candidates.trailing_zeros() as usize;
+                        candidates &= candidates - 1;
                         if j != label && ub > f64::from(lb[j]) && ub > half[label * k + j] {
+                            let (label_before, ub_before) = (label, ub);
                             if !tight {
                                 ub = dist(x, &centers[label * d..(label + 1) * d]);
                                 lb[label] = down(ub);
@@ -769,22 +830,61 @@ pub(crate) fn elkan_pass(
                                     ub = dj;
                                 }
                             }
+                            // A new label reads another row of `half`, and rounding can leave
+                            // a tightened bound an ulp above the old one: then the set of the
+                            // centers still to visit is taken again.
+                            if label != label_before || ub > ub_before {
+                                candidates = set(label, ub, lb) & bits_above(j - j0);
+                            }
                         }
                     }
                 }
-                *l = label;
-                *u = ub;
-                if label != before {
-                    acc.changed += 1;
-                }
-                if update {
-                    acc.accumulate(label, w.get(r), x);
+            }
+            *l = label;
+            *u = ub;
+            acc.changed += usize::from(label != before);
+            if self.update {
+                match self.w {
+                    Weights::Unit => acc.accumulate_unit(label, x),
+                    Weights::Given(ws) => acc.accumulate(label, ws[r], x),
                 }
             }
-            acc
-        })
-        .collect();
-    PassSums::combine(parts, k, d, update)
+        }
+    }
+}
+
+/// Bit `j` set when `ub > lb[j]` and `ub > half[j]` (at most 64 centers): those that pass
+/// Elkan's test with the current label and upper bound, in one branch-free pass. As the pass
+/// visits centers the upper bound only decreases (up to rounding) and a lower bound changes
+/// only when its center is visited, so while the label stays, a center outside the set cannot
+/// pass the test later.
+#[inline(always)]
+fn elkan_candidates(ub: f64, lb: &[f32], half: &[f64]) -> u64 {
+    let mut bits = 0u64;
+    for (b, (&l, &h)) in lb.iter().zip(half).enumerate() {
+        bits |= u64::from((ub > f64::from(l)) & (ub > h)) << b;
+    }
+    bits
+}
+
+/// The bits of a `u64` above bit `b`.
+#[inline(always)]
+fn bits_above(b: usize) -> u64 {
+    u32::try_from(b + 1)
+        .ok()
+        .and_then(|s| u64::MAX.checked_shl(s))
+        .unwrap_or(0)
+}
+
+/// Moves a sample's lower bounds down by the centers' shifts: `lb_j = max(lb_j - s_j, 0)`,
+/// rounded down (see [`down`]). Written without `f64::max`, whose NaN rule keeps the loop
+/// from vectorizing (bounds and shifts are never NaN).
+#[inline(always)]
+fn shift_lower_bounds(lb: &mut [f32], shift: &[f64]) {
+    for (v, s) in lb.iter_mut().zip(shift) {
+        let t = f64::from(*v) - s;
+        *v = down(if t > 0.0 { t } else { 0.0 });
+    }
 }
 
 /// Half the distance between every pair of centers (`k x k`), and for each center half the
@@ -852,6 +952,25 @@ pub(crate) fn mean_variance(data: Samples<'_>, layout: Layout) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bits_above_keeps_the_higher_bits_only() {
+        assert_eq!(bits_above(0), u64::MAX << 1);
+        assert_eq!(bits_above(5), u64::MAX << 6);
+        assert_eq!(bits_above(62), 1 << 63);
+        assert_eq!(bits_above(63), 0);
+    }
+
+    #[test]
+    fn elkan_candidates_are_the_centers_passing_both_bounds() {
+        let lb = [1.0f32, 3.0, 0.5, 2.0];
+        let half = [0.1, 0.1, 2.5, 1.0];
+        // ub = 2: center 0 passes (1 < 2, 0.1 < 2), 1 fails its lower bound, 2 fails its half
+        // distance, 3 fails its lower bound (2 is not below 2).
+        assert_eq!(elkan_candidates(2.0, &lb, &half), 0b0001);
+        assert_eq!(elkan_candidates(10.0, &lb, &half), 0b1111);
+        assert_eq!(elkan_candidates(0.0, &lb, &half), 0);
+    }
 
     #[test]
     fn down_never_rounds_up() {

@@ -93,6 +93,31 @@ proptest! {
     }
 }
 
+/// Elkan visits its candidate centers 64 at a time: more than 64 centers (and a label that
+/// moves between the runs) must still give Lloyd's labels.
+#[test]
+fn lloyd_and_elkan_agree_with_more_than_64_centers() {
+    let (n, k) = (4_000, 100);
+    let x = blobs(n, 3, 40, 5);
+    let init = Init::Centers(x.slice_axis(ndarray::Axis(0), (0..k).into()).to_owned());
+    let fit = |algorithm| {
+        KMeansParams {
+            init: init.clone(),
+            algorithm,
+            max_iter: 30,
+            ..KMeansParams::new(k)
+        }
+        .build()
+        .unwrap()
+        .fit(x.view(), 0)
+        .unwrap()
+    };
+    let (a, b) = (fit(Algorithm::Lloyd), fit(Algorithm::Elkan));
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.n_iter(), b.n_iter());
+    assert!((a.inertia() - b.inertia()).abs() <= 1e-9 * a.inertia());
+}
+
 fn same_bits(a: &KMeansModel, b: &KMeansModel) {
     assert_eq!(a.labels(), b.labels());
     assert_eq!(a.inertia().to_bits(), b.inertia().to_bits());
