@@ -149,6 +149,9 @@ mod avx2 {
     /// `f64` values per 64-byte cache line.
     const CACHE_LINE_F64: usize = 8;
 
+    // A tile of `R` rows of `d` values spans `d` cache lines: one to prefetch per feature.
+    const _: () = assert!(R == CACHE_LINE_F64);
+
     /// `_MM_HINT_T1`: into the level-2 cache.
     const PREFETCH_T1: i32 = 2;
 
@@ -201,22 +204,20 @@ mod avx2 {
             )
             .enumerate()
         {
-            // Ask for the rows a few tiles ahead now (into the level-2 cache): each tile reads
-            // four rows at a time in short runs, which the hardware prefetcher does not
-            // follow, and a tile's work takes long enough to cover the memory's latency.
-            if let Some(next) =
-                x.get((t + PREFETCH_TILES) * R * d..(t + PREFETCH_TILES + 1) * R * d)
-            {
-                for line in next.chunks(CACHE_LINE_F64) {
-                    simd.sse._mm_prefetch::<PREFETCH_T1>(line.as_ptr().cast());
-                }
-            }
+            // The rows a few tiles ahead, which this tile asks for (into the level-2 cache)
+            // while it computes: each tile reads four rows at a time in short runs, which the
+            // hardware prefetcher does not follow, and a tile's work covers the memory's
+            // latency. The requests are spread over the multiply-add loop (one line per
+            // feature), since a burst of them at the tile's start stalled it.
+            let ahead = x
+                .get((t + PREFETCH_TILES) * R * d..(t + PREFETCH_TILES + 1) * R * d)
+                .unwrap_or(&[]);
             let xm = transpose_tile(simd, xr, &p.shift, &mut xt);
             let (b, s) = (
                 b.try_into().expect("chunks of R"),
                 s.try_into().expect("chunks of R"),
             );
-            tile(simd, p, &xt, xm, b, s);
+            tile(simd, p, &xt, xm, ahead, b, s);
         }
         let rest = m - full;
         if rest > 0 {
@@ -230,7 +231,7 @@ mod avx2 {
             }
             let xm = transpose_tile(simd, &xr, &p.shift, &mut xt);
             let (mut b, mut s) = ([0; R], [0.0; R]);
-            tile(simd, p, &xt, xm, &mut b, &mut s);
+            tile(simd, p, &xt, xm, &[], &mut b, &mut s);
             best[full..].copy_from_slice(&b[..rest]);
             dist[full..].copy_from_slice(&s[..rest]);
         }
@@ -313,6 +314,7 @@ mod avx2 {
         p: &Packed,
         xt: &[f64],
         xm: [f64x4; 2],
+        ahead: &[f64],
         best: &mut [usize; R],
         dist: &mut [f64; R],
     ) {
@@ -331,20 +333,24 @@ mod avx2 {
                 &p.index[j0..j0 + size],
             )
         };
+        // The first group prefetches the rows `ahead`, one line a feature (a tile of 8 rows
+        // of `d` values has `d` lines).
         let full = p.k / G;
         for g in 0..full {
             let (cg, bias, index) = group_of(g, G);
-            group::<G>(simd, xt, cg, bias, index, &mut low);
+            let ahead = if g == 0 { ahead } else { &[] };
+            group::<G>(simd, xt, cg, bias, index, ahead, &mut low);
         }
         let rest = p.k % G;
         if rest > 0 {
             let (cg, bias, index) = group_of(full, rest);
+            let ahead = if full == 0 { ahead } else { &[] };
             match rest {
-                5 => group::<5>(simd, xt, cg, bias, index, &mut low),
-                4 => group::<4>(simd, xt, cg, bias, index, &mut low),
-                3 => group::<3>(simd, xt, cg, bias, index, &mut low),
-                2 => group::<2>(simd, xt, cg, bias, index, &mut low),
-                _ => group::<1>(simd, xt, cg, bias, index, &mut low),
+                5 => group::<5>(simd, xt, cg, bias, index, ahead, &mut low),
+                4 => group::<4>(simd, xt, cg, bias, index, ahead, &mut low),
+                3 => group::<3>(simd, xt, cg, bias, index, ahead, &mut low),
+                2 => group::<2>(simd, xt, cg, bias, index, ahead, &mut low),
+                _ => group::<1>(simd, xt, cg, bias, index, ahead, &mut low),
             }
         }
         for h in 0..2 {
@@ -367,6 +373,7 @@ mod avx2 {
         cg: &[f64],
         bias: &[f64],
         index: &[f64],
+        ahead: &[f64],
         low: &mut Low,
     ) {
         let zero = simd.splat_f64s(0.0);
@@ -378,7 +385,11 @@ mod avx2 {
         // and no bounds check.
         let (xt, _) = xt.as_chunks::<R>();
         let (cg, _) = cg.as_chunks::<S>();
-        for (xf, cf) in xt.iter().zip(cg) {
+        for (f, (xf, cf)) in xt.iter().zip(cg).enumerate() {
+            if let Some(v) = ahead.get(f * CACHE_LINE_F64) {
+                simd.sse
+                    ._mm_prefetch::<PREFETCH_T1>(std::ptr::from_ref(v).cast());
+            }
             let (x0, x1) = (load4(xf), load4(&xf[L..]));
             for c in 0..S {
                 let cv = simd.splat_f64s(cf[c]);
