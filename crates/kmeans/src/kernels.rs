@@ -9,8 +9,13 @@
 //!   built. Each block returns its partial sums; partials are combined first to last. Block and
 //!   chunk sizes depend on `(n, d)` only, so every bit of a result is the same on any number of
 //!   threads.
-//! - Distances come from `clusterlab_core::distance` (the one home of distance loops); which
-//!   form is used depends on the shape only ([`clusterlab_core::distance::prefer_gemm`]).
+//! - Lloyd's nearest centers come from the fused tile kernel (`crate::tile`), the one place
+//!   outside `clusterlab_core::distance` that computes distances: fusing the scores, the
+//!   argmin and `||x - m||^2` in registers is what makes it fast. It has a vectorized and a
+//!   portable version with the same arithmetic, so the processor never changes a bit.
+//! - Elkan and `transform` take their distances from `clusterlab_core::distance` (the home of
+//!   the other distance loops); which form `transform` uses depends on the shape only
+//!   ([`clusterlab_core::distance::prefer_gemm`]).
 
 use clusterlab_core::{
     distance::{
@@ -77,12 +82,12 @@ impl Layout {
 /// far from the origin (which is why scikit-learn centers its data, at the cost of a copy).
 /// Here the centers are shifted by their mean `m` instead, and the product runs on the
 /// samples as they are: every term then has the size of the data's spread (see `bias`).
-/// For the direct form, the centers are kept transposed for the feature-outer kernel.
 ///
-/// Where the processor runs the fused tile kernel, Lloyd's passes use it for every shape (it
-/// takes the matrix-product form's scores, as scikit-learn's Lloyd does for every shape);
-/// otherwise, and for `transform`, the shape picks the form
-/// ([`clusterlab_core::distance::prefer_gemm`]).
+/// Lloyd's passes (and `predict`) take the fused tile kernel on these shifted centers for
+/// every shape, as scikit-learn's Lloyd takes the matrix-product form for every shape.
+/// `transform`, which needs every distance, picks the form by shape
+/// ([`clusterlab_core::distance::prefer_gemm`]); for the direct form the centers are kept
+/// transposed for the feature-outer kernel.
 #[derive(Debug)]
 pub(crate) struct Prepared<'c> {
     centers: ArrayView2<'c, f64>,
@@ -93,31 +98,19 @@ pub(crate) struct Prepared<'c> {
     bias: Vec<f64>,
     /// The centers transposed, for the direct kernel.
     centers_t: Vec<f64>,
-    /// The shifted centers packed for the fused tile kernel, when the processor runs it.
-    packed: Option<Packed>,
+    /// The shifted centers packed for the fused tile kernel.
+    packed: Packed,
 }
 
 impl<'c> Prepared<'c> {
     pub(crate) fn new(centers: ArrayView2<'c, f64>) -> Self {
         let (k, d) = centers.dim();
         let gemm = prefer_gemm(d, k);
-        let tile = Packed::available() && d > 0;
         let centers_t = if gemm {
             Vec::new()
         } else {
             transpose_centers(centers)
         };
-        if !gemm && !tile {
-            return Prepared {
-                centers,
-                gemm,
-                shift: Vec::new(),
-                shifted: Array2::zeros((0, d)),
-                bias: Vec::new(),
-                centers_t,
-                packed: None,
-            };
-        }
         let shift: Vec<f64> = (0..d)
             .map(|f| centers.column(f).iter().sum::<f64>() / k as f64)
             .collect();
@@ -137,10 +130,8 @@ impl<'c> Prepared<'c> {
             .zip(shifted.rows())
             .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
             .collect::<Vec<f64>>();
-        let packed = match shifted.as_slice() {
-            Some(cs) if tile => Some(Packed::new(cs, &bias, &shift)),
-            _ => None,
-        };
+        // `shifted` was just built in standard layout.
+        let packed = Packed::new(shifted.as_slice().unwrap_or(&[]), &bias, &shift);
         Prepared {
             centers,
             gemm,
@@ -257,22 +248,18 @@ impl PassSums {
 
     /// [`accumulate`](Self::accumulate) with weight 1, without the multiplications by 1.0
     /// (which are exact, so the sums are the same bits).
-    #[inline]
+    #[inline(always)]
     fn accumulate_unit(&mut self, label: usize, x: &[f64]) {
         self.weights[label] += 1.0;
         let d = x.len();
-        for (s, v) in self.sums[label * d..(label + 1) * d].iter_mut().zip(x) {
-            *s += v;
-        }
+        add_scaled(&mut self.sums[label * d..(label + 1) * d], x, |v| v);
     }
 
-    #[inline]
+    #[inline(always)]
     fn accumulate(&mut self, label: usize, w: f64, x: &[f64]) {
         self.weights[label] += w;
         let d = x.len();
-        for (s, v) in self.sums[label * d..(label + 1) * d].iter_mut().zip(x) {
-            *s += v * w;
-        }
+        add_scaled(&mut self.sums[label * d..(label + 1) * d], x, |v| v * w);
     }
 
     fn combine(parts: Vec<PassSums>, k: usize, d: usize, update: bool) -> PassSums {
@@ -316,7 +303,8 @@ impl<'a> Samples<'a> {
 }
 
 /// One Lloyd pass: assigns every sample to its nearest center (ties to the lowest index),
-/// counts changed labels, and, when `update`, sums the samples per new label.
+/// counts changed labels, and, when `update`, sums the samples per new label. Nearest centers
+/// and squared distances come from the fused tile kernel ([`Packed::nearest_into`]).
 ///
 /// The inertia returned is that of the new labels with respect to the centers of `p`, so over
 /// Lloyd iterations it never increases.
@@ -328,58 +316,7 @@ pub(crate) fn lloyd_pass(
     update: bool,
     layout: Layout,
 ) -> PassSums {
-    let (k, d) = (p.k(), data.d);
-    if let Some(pk) = &p.packed {
-        return lloyd_pass_tiled(data, w, pk, labels, update, layout);
-    }
-    let parts: Vec<PassSums> = labels
-        .par_chunks_mut(layout.block)
-        .enumerate()
-        .map(|(b, lab)| {
-            let start = b * layout.block;
-            let mut acc = PassSums::zeros(k, d, update);
-            let mut scratch = Scratch::new(layout.chunk.min(lab.len()), p);
-            for (c, labc) in lab.chunks_mut(layout.chunk).enumerate() {
-                let r0 = start + c * layout.chunk;
-                let (scores, xm) = scratch.scores(p, data.rows(r0, r0 + labc.len()));
-                for (i, (drow, l)) in scores.chunks_exact(k).zip(labc.iter_mut()).enumerate() {
-                    // Branch-free argmin (ties to the lowest index): which center wins is
-                    // data-dependent, so a branch would mispredict often.
-                    let mut best = 0;
-                    let mut bs = f64::INFINITY;
-                    for (j, &v) in drow.iter().enumerate() {
-                        let better = v < bs;
-                        bs = if better { v } else { bs };
-                        best = if better { j } else { best };
-                    }
-                    let bd = Scratch::to_distance(xm, p.gemm, i, bs);
-                    if *l != best {
-                        acc.changed += 1;
-                        *l = best;
-                    }
-                    let wi = w.get(r0 + i);
-                    acc.inertia += wi * bd;
-                    if update {
-                        acc.accumulate(best, wi, data.row(r0 + i));
-                    }
-                }
-            }
-            acc
-        })
-        .collect();
-    PassSums::combine(parts, k, d, update)
-}
-
-/// [`lloyd_pass`] through the fused tile kernel: nearest centers and squared distances in
-/// registers, then the labels, inertia and sums.
-fn lloyd_pass_tiled(
-    data: Samples<'_>,
-    w: Weights<'_>,
-    pk: &Packed,
-    labels: &mut [usize],
-    update: bool,
-    layout: Layout,
-) -> PassSums {
+    let pk = &p.packed;
     let k = pk.k();
     let d = data.d;
     let parts: Vec<PassSums> = labels
@@ -389,7 +326,7 @@ fn lloyd_pass_tiled(
             let start = b * layout.block;
             let mut acc = PassSums::zeros(k, d, update);
             let rows = layout.chunk.min(lab.len());
-            let mut block = TiledBlock {
+            let mut block = LloydBlock {
                 data,
                 w,
                 pk,
@@ -401,7 +338,8 @@ fn lloyd_pass_tiled(
                 best: vec![0; rows],
                 dist: vec![0.0; rows],
             };
-            // The whole block (kernel and bookkeeping) is compiled for AVX2 + FMA.
+            // The whole block (kernel and bookkeeping) is compiled for AVX2 + FMA where the
+            // processor has them.
             crate::tile::vectorized(&mut block);
             acc
         })
@@ -409,9 +347,9 @@ fn lloyd_pass_tiled(
     PassSums::combine(parts, k, d, update)
 }
 
-/// One block of [`lloyd_pass_tiled`], as a [`WithSimd`] so that all of it is inlined into
+/// One block of [`lloyd_pass`], as a [`WithSimd`] so that all of it is inlined into
 /// the vectorized region (a closure would stay a separate function compiled without AVX).
-struct TiledBlock<'a, 'x, 'y> {
+struct LloydBlock<'a, 'x, 'y> {
     data: Samples<'x>,
     w: Weights<'y>,
     pk: &'a Packed,
@@ -424,7 +362,7 @@ struct TiledBlock<'a, 'x, 'y> {
     dist: Vec<f64>,
 }
 
-impl WithSimd for &mut TiledBlock<'_, '_, '_> {
+impl WithSimd for &mut LloydBlock<'_, '_, '_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) {
@@ -467,6 +405,23 @@ impl WithSimd for &mut TiledBlock<'_, '_, '_> {
         }
         acc.changed = changed;
         acc.inertia = inertia;
+    }
+}
+
+/// `sums[f] += scale(x[f])` for every feature, four at a time: fixed-size blocks compile to
+/// vector instructions directly, where a plain loop over two slices gets runtime overlap
+/// checks and a remainder loop on every call (one call per sample).
+#[inline(always)]
+fn add_scaled(sums: &mut [f64], x: &[f64], scale: impl Fn(f64) -> f64) {
+    let (sq, sr) = sums.as_chunks_mut::<4>();
+    let (xq, xr) = x.as_chunks::<4>();
+    for (s, v) in sq.iter_mut().zip(xq) {
+        for l in 0..4 {
+            s[l] += scale(v[l]);
+        }
+    }
+    for (s, &v) in sr.iter_mut().zip(xr) {
+        *s += scale(v);
     }
 }
 

@@ -18,9 +18,11 @@
 //! score and distance are computed by the same operations wherever its tile starts (a tile
 //! short of [`R`] samples is padded with copies of its first row).
 //!
-//! The kernel is compiled for AVX2 + FMA through pulp's `Simd::vectorize` and used only when
-//! the processor has both (checked each time the centers are packed, see
-//! [`Packed::available`]); elsewhere the caller keeps the matrix-product form.
+//! The kernel is compiled for AVX2 + FMA through pulp's `Simd::vectorize` and used when the
+//! processor has both. Elsewhere a portable version does the same arithmetic one sample at a
+//! time with `f64::mul_add` (fused on every platform: in hardware where there is an
+//! instruction, in software otherwise), so every processor gets the same bits; a test checks
+//! the two bit for bit.
 
 /// Lanes of an AVX2 vector of `f64`.
 const L: usize = 4;
@@ -51,18 +53,6 @@ pub(crate) struct Packed {
 }
 
 impl Packed {
-    /// Whether this processor runs the kernel (AVX2 and FMA).
-    pub(crate) fn available() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            faer::traits::pulp::x86::V3::try_new().is_some()
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    }
-
     /// Packs `k` centers shifted by `shift` (`shifted`, row-major `k x d`, holds `c - m`)
     /// with their score constants `bias`.
     ///
@@ -113,7 +103,7 @@ impl Packed {
     /// the rows the next call will read.
     ///
     /// # Panics
-    /// If the lengths disagree, or if the processor lacks AVX2 + FMA (see [`Packed::available`]).
+    /// If `dist` and `best` differ in length or `x` holds fewer than `m` rows.
     #[inline(always)]
     pub(crate) fn nearest_into(&self, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
@@ -121,8 +111,53 @@ impl Packed {
             avx2::nearest(simd, self, x, best, dist);
             return;
         }
-        let _ = (x, best, dist);
-        unreachable!("Packed is only built where the kernel runs (Packed::available)");
+        portable_nearest(self, x, best, dist);
+    }
+}
+
+/// [`Packed::nearest_into`] without vector instructions: the vectorized kernel's operations,
+/// in its order, one sample at a time. Called once a chunk and kept out of line, so that it
+/// does not weigh on the code it would be inlined into.
+#[inline(never)]
+fn portable_nearest(p: &Packed, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
+    let (d, k) = (p.d, p.k);
+    let m = best.len();
+    assert!(x.len() >= m * d, "x must hold at least m x d values");
+    assert_eq!(dist.len(), m, "one distance per row");
+    let (shift_quads, shift_rest) = p.shift.as_chunks::<L>();
+    for ((row, b), s) in x.chunks_exact(d).zip(best.iter_mut()).zip(dist.iter_mut()) {
+        let (mut low, mut arg) = (f64::INFINITY, 0);
+        for j0 in (0..k).step_by(G) {
+            let size = G.min(k - j0);
+            let cg = &p.coef[j0 * d..(j0 + size) * d];
+            for c in 0..size {
+                let mut score = p.bias[j0 + c];
+                for (f, &v) in row.iter().enumerate() {
+                    score = v.mul_add(cg[f * size + c], score);
+                }
+                if score < low {
+                    low = score;
+                    arg = j0 + c;
+                }
+            }
+        }
+        // ||x - m||^2 in the vectorized kernel's two interleaved sums.
+        let (quads, rest) = row.as_chunks::<L>();
+        let mut acc = [0.0f64; 2];
+        for (q, mq) in quads.iter().zip(shift_quads) {
+            for l in 0..L {
+                let t = q[l] - mq[l];
+                acc[l % 2] = t.mul_add(t, acc[l % 2]);
+            }
+        }
+        for (v, m) in rest.iter().zip(shift_rest) {
+            let t = v - m;
+            acc[0] = t.mul_add(t, acc[0]);
+        }
+        let sq = low + (acc[0] + acc[1]);
+        // As the vector `max(sq, 0)`: 0 unless `sq` is above it.
+        *s = if sq > 0.0 { sq } else { 0.0 };
+        *b = arg;
     }
 }
 
@@ -415,15 +450,33 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
+    /// Shifted and packed centers for `c` (row-major `k x d`), as `Prepared` builds them.
+    fn pack(c: &[f64], k: usize, d: usize) -> Packed {
+        let shift: Vec<f64> = (0..d)
+            .map(|f| (0..k).map(|j| c[j * d + f]).sum::<f64>() / k as f64)
+            .collect();
+        let shifted: Vec<f64> = c
+            .chunks_exact(d)
+            .flat_map(|cj| cj.iter().zip(&shift).map(|(a, s)| a - s))
+            .collect();
+        let bias: Vec<f64> = shifted
+            .chunks_exact(d)
+            .map(|cj| {
+                cj.iter().map(|v| v * v).sum::<f64>()
+                    + 2.0 * cj.iter().zip(&shift).map(|(a, s)| a * s).sum::<f64>()
+            })
+            .collect();
+        Packed::new(&shifted, &bias, &shift)
+    }
+
     /// The kernel's label is the exact argmin of its scores (ties to the lowest index) and its
     /// distances are squared Euclidean distances, for group and tile remainders.
     #[test]
     fn matches_naive_distances_for_every_remainder() {
-        if !Packed::available() {
-            return;
-        }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for (m, k, d) in [
+            (1, 1, 1),
+            (5, 3, 2),
             (1, 1, 16),
             (7, 9, 16),
             (13, 16, 17),
@@ -445,21 +498,7 @@ mod tests {
                     *xv = cv + 1e-3;
                 }
             }
-            let shift: Vec<f64> = (0..d)
-                .map(|f| (0..k).map(|j| c[j * d + f]).sum::<f64>() / k as f64)
-                .collect();
-            let shifted: Vec<f64> = c
-                .chunks_exact(d)
-                .flat_map(|cj| cj.iter().zip(&shift).map(|(a, s)| a - s))
-                .collect();
-            let bias: Vec<f64> = shifted
-                .chunks_exact(d)
-                .map(|cj| {
-                    cj.iter().map(|v| v * v).sum::<f64>()
-                        + 2.0 * cj.iter().zip(&shift).map(|(a, s)| a * s).sum::<f64>()
-                })
-                .collect();
-            let p = Packed::new(&shifted, &bias, &shift);
+            let p = pack(&c, k, d);
             let (mut best, mut dist) = (vec![0; m], vec![0.0; m]);
             p.nearest_into(&x, &mut best, &mut dist);
             for i in 0..m {
@@ -485,6 +524,43 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The vectorized kernel and the portable one give the same bits, so a processor without
+    /// AVX2 + FMA gets the same labels and distances.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vectorized_and_portable_kernels_agree_bit_for_bit() {
+        let Some(simd) = faer::traits::pulp::x86::V3::try_new() else {
+            return;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for (m, k, d) in [
+            (37, 7, 3),
+            (64, 16, 16),
+            (29, 64, 64),
+            (11, 13, 9),
+            (8, 1, 130),
+        ] {
+            // Spread data far from the origin, where rounding differences would show.
+            let mut x: Vec<f64> = (0..m * d)
+                .map(|_| 1e3 + rng.random_range(-50.0..50.0))
+                .collect();
+            let c: Vec<f64> = (0..k * d)
+                .map(|_| 1e3 + rng.random_range(-50.0..50.0))
+                .collect();
+            // A sample on a center: its distance rounds to about zero, either sign before the
+            // clamp.
+            x[..d].copy_from_slice(&c[..d]);
+            let p = pack(&c, k, d);
+            let (mut b1, mut d1) = (vec![0; m], vec![0.0; m]);
+            let (mut b2, mut d2) = (vec![0; m], vec![0.0; m]);
+            avx2::nearest(simd, &p, &x, &mut b1, &mut d1);
+            portable_nearest(&p, &x, &mut b2, &mut d2);
+            assert_eq!(b1, b2, "m={m} k={k} d={d}");
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&d1), bits(&d2), "m={m} k={k} d={d}");
         }
     }
 }
