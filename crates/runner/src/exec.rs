@@ -97,8 +97,9 @@ pub struct RunOutcome {
     pub best_k: Vec<record::BestK>,
 }
 
-/// Files a run owns in its results folder; `--force` removes exactly these.
-const OWNED: [&str; 7] = [
+/// Files a run owns in its results folder; `--force` removes exactly these and the folders of
+/// [`OWNED_DIRS`].
+const OWNED: [&str; 8] = [
     "cells.jsonl",
     "runs.csv",
     "summary.csv",
@@ -106,7 +107,12 @@ const OWNED: [&str; 7] = [
     "meta.json",
     "experiment.toml",
     "data.csv",
+    "report.html",
 ];
+
+/// Folders a run fills and owns: a forced run starts them empty, so no plot or model of an
+/// earlier grid is left beside the new results.
+const OWNED_DIRS: [&str; 3] = ["models", "data", "plots"];
 
 /// Runs every cell of `plan` that has no result yet in `opts.out_dir`, then writes the tables.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
@@ -123,7 +129,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 fs::remove_file(&p).map_err(io(&p))?;
             }
         }
-        for d in ["models", "data"] {
+        for d in OWNED_DIRS {
             let p = dir.join(d);
             if p.is_dir() {
                 fs::remove_dir_all(&p).map_err(io(&p))?;

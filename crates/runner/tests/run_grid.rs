@@ -334,9 +334,12 @@ fn resume_runs_only_the_missing_cells() {
             .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
     );
 
-    // Nothing left to do; --force starts over.
+    // Nothing left to do; --force starts over, without the plots of an earlier run.
     let again = exec::run(&plan, &opts(&out, 2)).unwrap();
     assert_eq!((again.n_skipped, again.n_run), (18, 0));
+    fs::create_dir_all(out.join("plots")).unwrap();
+    fs::write(out.join("plots/elbow_of_another_grid.png"), b"stale").unwrap();
+    fs::write(out.join("report.html"), b"stale").unwrap();
     let forced = exec::run(
         &plan,
         &RunOptions {
@@ -347,6 +350,8 @@ fn resume_runs_only_the_missing_cells() {
     .unwrap();
     assert_eq!((forced.n_skipped, forced.n_run), (0, 18));
     assert_eq!(runs_without_time(&out.join("runs.csv")), full);
+    assert!(!out.join("plots/elbow_of_another_grid.png").exists());
+    assert!(!out.join("report.html").exists());
 }
 
 #[test]

@@ -15,7 +15,7 @@ use plotters::{
 use super::{
     error::{PlotError, Result},
     series::BandPoint,
-    style::{FAMILY, ensure_font, k_tick, tick},
+    style::{FAMILY, LineLook, ensure_font, k_tick, tick},
 };
 
 /// Light grid lines, so that the data stands out.
@@ -27,7 +27,7 @@ const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Swatch {
     /// A line with its band (a line of a line plot).
-    Line(RGBColor),
+    Line(LineLook),
     /// A filled dot (a class of a scatter plot).
     Dot(RGBColor),
     /// The black and white X of cluster centers.
@@ -49,7 +49,7 @@ pub(crate) struct LegendEntry {
 /// optional starred points.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
-    pub color: RGBColor,
+    pub look: LineLook,
     pub points: Vec<BandPoint>,
     /// (K, y) points to mark with a star.
     pub stars: Vec<(usize, f64)>,
@@ -256,14 +256,22 @@ fn draw_legend<DB: DrawingBackend>(
         let y = 6 + 12 + 24 * *row as i32;
         let (x0, x1, xc) = (*x, *x + SWATCH, *x + SWATCH / 2);
         match &entry.swatch {
-            Swatch::Line(c) => {
+            Swatch::Line(look) => {
+                let c = look.color;
                 area.draw(&Rectangle::new(
                     [(x0, y - 7), (x1, y + 7)],
                     c.mix(0.2).filled(),
                 ))
                 .map_err(msg)?;
-                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))
-                    .map_err(msg)?;
+                let stroke = c.stroke_width(3);
+                let ends = [(x0, y), (x1, y)];
+                match look.dash {
+                    None => area.draw(&PathElement::new(ends, stroke)),
+                    Some((dash, gap)) => area.draw(&plotters::element::DashedPathElement::new(
+                        ends, dash, gap, stroke,
+                    )),
+                }
+                .map_err(msg)?;
             }
             Swatch::Dot(c) => {
                 area.draw(&Circle::new((xc, y), 5, c.filled()))
@@ -414,7 +422,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         .map_err(msg)?;
     let clamp = |v: f64| v.clamp(y_lo, y_hi);
     for line in &p.lines {
-        let c = line.color;
+        let c = line.look.color;
         let upper = line
             .points
             .iter()
@@ -443,12 +451,14 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 }))
                 .map_err(msg)?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().map(|q| (q.k as f64, q.mean)),
-                c.stroke_width(2),
-            ))
-            .map_err(msg)?;
+        let means = line.points.iter().map(|q| (q.k as f64, q.mean));
+        match line.look.dash {
+            None => chart.draw_series(LineSeries::new(means, c.stroke_width(2))),
+            Some((dash, gap)) => {
+                chart.draw_series(DashedLineSeries::new(means, dash, gap, c.stroke_width(2)))
+            }
+        }
+        .map_err(msg)?;
         chart
             .draw_series(
                 line.points
@@ -461,7 +471,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
     for line in &p.lines {
         chart
             .draw_series(line.stars.iter().map(|(k, y)| {
-                let (fill, outline) = star(&line.color);
+                let (fill, outline) = star(&line.look.color);
                 EmptyElement::at((*k as f64, *y)) + fill + outline
             }))
             .map_err(msg)?;

@@ -16,7 +16,7 @@ use super::{
         group_labels, normalise,
     },
     spec::{PlotSpec, ScatterSource, ScatterSpec},
-    style::{label_color, line_color},
+    style::{LineLook, label_color, line_look},
 };
 
 /// The lines of several panels, coloured and labelled consistently: a group keeps its colour
@@ -36,8 +36,8 @@ impl Legend {
         Legend { keys }
     }
 
-    fn color(&self, key: &GroupKey) -> plotters::style::RGBColor {
-        line_color(self.keys.iter().position(|k| k == key).unwrap_or(0))
+    fn look(&self, key: &GroupKey) -> LineLook {
+        line_look(self.keys.iter().position(|k| k == key).unwrap_or(0))
     }
 
     fn entries(&self) -> Vec<LegendEntry> {
@@ -47,7 +47,7 @@ impl Legend {
             .zip(&self.keys)
             .map(|(label, key)| LegendEntry {
                 label,
-                swatch: Swatch::Line(self.color(key)),
+                swatch: Swatch::Line(self.look(key)),
             })
             .collect()
     }
@@ -56,7 +56,7 @@ impl Legend {
         bands
             .iter()
             .map(|b| Line {
-                color: self.color(&b.key),
+                look: self.look(&b.key),
                 points: b.points.clone(),
                 stars: Vec::new(),
             })

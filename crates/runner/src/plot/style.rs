@@ -35,9 +35,25 @@ const OKABE_ITO: [RGBColor; 8] = [
     RGBColor(0xF0, 0xE4, 0x42), // yellow
 ];
 
-/// The colour of the `i`-th line (cycling after eight).
-pub(crate) fn line_color(i: usize) -> RGBColor {
-    OKABE_ITO[i % OKABE_ITO.len()]
+/// How a line is drawn: its colour, and its dash (`None` for a solid line, else the lengths
+/// of a dash and of the gap after it, in pixels).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LineLook {
+    pub color: RGBColor,
+    pub dash: Option<(u32, u32)>,
+}
+
+/// Dash patterns, one per round of the palette: solid, dashed, dotted.
+const DASHES: [Option<(u32, u32)>; 3] = [None, Some((9, 5)), Some((2, 4))];
+
+/// The look of the `i`-th line: the eight colours solid, then dashed, then dotted, so that
+/// 24 lines stay told apart (the looks repeat after that).
+pub(crate) fn line_look(i: usize) -> LineLook {
+    let n = OKABE_ITO.len();
+    LineLook {
+        color: OKABE_ITO[i % n],
+        dash: DASHES[(i / n) % DASHES.len()],
+    }
 }
 
 /// matplotlib's viridis at nine evenly spaced stops; colours between are interpolated.
@@ -128,6 +144,19 @@ pub(crate) fn k_tick(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twenty_four_lines_look_different_then_repeat() {
+        let looks: Vec<LineLook> = (0..24).map(line_look).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for b in &looks[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(line_look(0).dash, None);
+        assert_eq!(line_look(8).color, line_look(0).color);
+        assert_eq!(line_look(24), line_look(0));
+    }
 
     #[test]
     fn viridis_ends_are_matplotlibs() {
