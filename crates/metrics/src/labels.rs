@@ -123,20 +123,34 @@ impl Contingency {
     pub fn new(truth: &[usize], pred: &[usize]) -> Self {
         let t = Encoded::new(truth);
         let p = Encoded::new(pred);
-        let kp = p.n_labels() as u64;
-        let mut keys: Vec<u64> = t
-            .codes
-            .iter()
-            .zip(&p.codes)
-            .map(|(&i, &j)| i as u64 * kp + j as u64)
-            .collect();
-        keys.sort_unstable();
+        let (kt, kp) = (t.n_labels(), p.n_labels());
         let mut cells: Vec<(usize, usize, usize)> = Vec::new();
-        for key in keys {
-            let (i, j) = ((key / kp) as usize, (key % kp) as usize);
-            match cells.last_mut() {
-                Some(last) if last.0 == i && last.1 == j => last.2 += 1,
-                _ => cells.push((i, j, 1)),
+        if kt.saturating_mul(kp) <= truth.len().max(1 << 16) {
+            // A dense table when it is no larger than the data: one counting pass.
+            let mut table = vec![0usize; kt * kp];
+            for (&i, &j) in t.codes.iter().zip(&p.codes) {
+                table[i * kp + j] += 1;
+            }
+            for (key, &count) in table.iter().enumerate() {
+                if count > 0 {
+                    cells.push((key / kp, key % kp, count));
+                }
+            }
+        } else {
+            let kp = kp as u64;
+            let mut keys: Vec<u64> = t
+                .codes
+                .iter()
+                .zip(&p.codes)
+                .map(|(&i, &j)| i as u64 * kp + j as u64)
+                .collect();
+            keys.sort_unstable();
+            for key in keys {
+                let (i, j) = ((key / kp) as usize, (key % kp) as usize);
+                match cells.last_mut() {
+                    Some(last) if last.0 == i && last.1 == j => last.2 += 1,
+                    _ => cells.push((i, j, 1)),
+                }
             }
         }
         Contingency {
@@ -164,6 +178,26 @@ mod tests {
         let e = Encoded::new(&[usize::MAX, 5, usize::MAX]);
         assert_eq!(e.codes, vec![1, 0, 1]);
         assert_eq!(e.counts, vec![1, 2]);
+    }
+
+    #[test]
+    fn dense_and_sorted_tables_give_the_same_cells() {
+        let expected = |t: &[usize], p: &[usize]| {
+            let (et, ep) = (Encoded::new(t), Encoded::new(p));
+            let mut m = std::collections::BTreeMap::new();
+            for (&i, &j) in et.codes.iter().zip(&ep.codes) {
+                *m.entry((i, j)).or_insert(0usize) += 1;
+            }
+            m.into_iter().map(|((i, j), c)| (i, j, c)).collect::<Vec<_>>()
+        };
+        // 3 x 4 labels: the dense table.
+        let t: Vec<usize> = (0..50).map(|i| i % 3).collect();
+        let p: Vec<usize> = (0..50).map(|i| (i * 7) % 4 + 10).collect();
+        assert_eq!(Contingency::new(&t, &p).cells, expected(&t, &p));
+        // 300 x 300 labels on 600 samples: the sorted keys.
+        let t: Vec<usize> = (0..600).map(|i| i % 300).collect();
+        let p: Vec<usize> = (0..600).map(|i| (i * 7) % 300).collect();
+        assert_eq!(Contingency::new(&t, &p).cells, expected(&t, &p));
     }
 
     #[test]

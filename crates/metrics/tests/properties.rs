@@ -53,7 +53,13 @@ proptest! {
         let b = rename(&a, seed + 1);
         prop_assert!((adjusted_rand_score(&a, &b).unwrap() - 1.0).abs() < 1e-12);
         prop_assert!((normalized_mutual_info_score(&a, &b).unwrap() - 1.0).abs() < 1e-12);
-        prop_assert!((adjusted_mutual_info_score(&a, &b).unwrap() - 1.0).abs() < 1e-9);
+        // With every sample alone in its cluster the adjustment is 0 / 0 (the expected mutual
+        // information equals the mutual information), and scikit-learn's value is rounding
+        // noise: 0.0 for n = 2 or 4, 1.0 for n = 3 or 5. Only that case is exempt.
+        let distinct = a.iter().collect::<std::collections::BTreeSet<_>>().len();
+        if distinct < n || n == 1 {
+            prop_assert!((adjusted_mutual_info_score(&a, &b).unwrap() - 1.0).abs() < 1e-9);
+        }
         let (h, c, v) = homogeneity_completeness_v_measure(&a, &b).unwrap();
         for m in [h, c, v] {
             prop_assert!((m - 1.0).abs() < 1e-12, "{m}");
