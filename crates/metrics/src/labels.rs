@@ -188,7 +188,9 @@ mod tests {
             for (&i, &j) in et.codes.iter().zip(&ep.codes) {
                 *m.entry((i, j)).or_insert(0usize) += 1;
             }
-            m.into_iter().map(|((i, j), c)| (i, j, c)).collect::<Vec<_>>()
+            m.into_iter()
+                .map(|((i, j), c)| (i, j, c))
+                .collect::<Vec<_>>()
         };
         // 3 x 4 labels: the dense table.
         let t: Vec<usize> = (0..50).map(|i| i % 3).collect();
