@@ -28,6 +28,7 @@
 const L: usize = 4;
 
 /// Samples per tile: two vectors.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const R: usize = 2 * L;
 
 /// Most centers per group: `G x 2` accumulators, the tile's two vectors of one feature and
@@ -47,6 +48,7 @@ pub(crate) struct Packed {
     /// Each center's score constant.
     bias: Vec<f64>,
     /// Each center's index as an `f64` (the kernel keeps the running argmin in vectors).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     index: Vec<f64>,
     /// The shift `m` the centers were moved by (`c' = c - m`), one value per feature.
     shift: Vec<f64>,
