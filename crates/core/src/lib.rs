@@ -10,6 +10,7 @@
 //!   metrics all use, so that there is exactly one distance loop to optimise and test;
 //! - [`seed`]: how a user's `u64` seed becomes a ChaCha stream, and how per-restart seeds are
 //!   derived from it (never from a thread or a grid position);
+//! - [`layout`]: the one way to see an array as a flat slice, failing loudly when it is not one;
 //! - [`par`]: the chunking convention that makes parallel reductions give the same bits on any
 //!   number of threads;
 //! - [`Clusterer`] and [`Model`]: the object-safe traits the runner holds as `dyn`, so that it
@@ -32,6 +33,7 @@
 pub mod dataset;
 pub mod distance;
 pub mod error;
+pub mod layout;
 pub mod par;
 pub mod seed;
 pub mod traits;

@@ -15,7 +15,7 @@
 //!   order its block of normals row by row, then a Fisher–Yates shuffle of the row indices.
 //!   It is sequential, as NumPy's is.
 
-use clusterlab_core::{Dataset, Error, seed};
+use clusterlab_core::{Dataset, Error, layout::contiguous, seed};
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
@@ -523,7 +523,7 @@ fn blobs_chacha(plan: &Plan, seed: u64, shuffle: bool) -> Blobs {
                 let mut rng = seed::rng(seed::derive(seed, b as u64));
                 for (row, &label) in block.chunks_exact_mut(d).zip(labels) {
                     let c = centers.row(label);
-                    fill_normal(&mut rng, row, c.as_slice().unwrap_or(&[]), plan.stds[label]);
+                    fill_normal(&mut rng, row, contiguous(&c), plan.stds[label]);
                 }
             });
     }

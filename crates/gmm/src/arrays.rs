@@ -2,7 +2,7 @@
 
 use std::{fmt, str::FromStr};
 
-use clusterlab_core::{Error, Result};
+use clusterlab_core::{Error, Result, layout::contiguous};
 use ndarray::{Array1, Array2, Array3};
 use serde::{Deserialize, Serialize};
 
@@ -229,13 +229,12 @@ impl CovarianceArray {
 
     /// The values in row-major order.
     pub fn as_slice(&self) -> &[f64] {
-        let s = match self {
-            CovarianceArray::Full(a) => a.as_slice(),
-            CovarianceArray::Tied(a) | CovarianceArray::Diag(a) => a.as_slice(),
-            CovarianceArray::Spherical(a) => a.as_slice(),
-        };
         // Every array here is built in standard layout.
-        s.unwrap_or(&[])
+        match self {
+            CovarianceArray::Full(a) => contiguous(a),
+            CovarianceArray::Tied(a) | CovarianceArray::Diag(a) => contiguous(a),
+            CovarianceArray::Spherical(a) => contiguous(a),
+        }
     }
 
     /// As nested lists (the form it is serialized in).

@@ -11,6 +11,7 @@
 
 use clusterlab_core::{
     Error, Result,
+    layout::contiguous,
     par::chunk_rows,
     seed::{ChaCha8Rng, derive, rng},
     validate,
@@ -193,7 +194,7 @@ impl GaussianMixture {
         for it in 1..=p.max_iter {
             let prev = lower_bound;
             let est = Estimator::new(&state.weights, &state.means, &state.precisions_cholesky);
-            let shift = state.means.as_slice().unwrap_or(&[]).to_vec();
+            let shift = contiguous(&state.means).to_vec();
             let stats = e_step_stats(data, &est, ct, &shift);
             lower_bound = stats.log_prob_norm / data.n as f64;
             if !lower_bound.is_finite() {
@@ -252,7 +253,7 @@ impl GaussianMixture {
             .collect();
         let shift: Vec<f64> = (0..k).flat_map(|_| mean.iter().copied()).collect();
         let ct = p.covariance_type;
-        let resp_s = resp.as_slice().unwrap_or(&[]);
+        let resp_s = contiguous(&resp);
         let parts = map_chunks(data.x, d, k, |lo, xc, s| {
             let m = xc.len() / d;
             let mut st = Stats::zeros(ct, k, d);

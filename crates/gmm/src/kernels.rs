@@ -14,16 +14,13 @@
 //! - Products run through faer's matrix multiplication, sequentially within a chunk
 //!   (the parallelism is over chunks).
 //! - The element-wise loops are compiled a second time for AVX2 + FMA and picked at run time
-//!   (pulp's `Arch::dispatch`, through faer). Rust never fuses a multiply and an add by
+//!   (pulp's `Arch::dispatch`). Rust never fuses a multiply and an add by
 //!   itself and never reorders a floating-point sum, so both versions give the same bits.
 
-use clusterlab_core::distance::sq_euclidean;
-use faer::{
-    Accum, MatMut, MatRef, Par,
-    linalg::matmul::matmul,
-    traits::pulp::{Arch, Simd, WithSimd},
-};
+use clusterlab_core::{distance::sq_euclidean, layout::contiguous};
+use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
 use ndarray::{Array1, Array2};
+use pulp::{Arch, Simd, WithSimd};
 
 use crate::arrays::{CovarianceArray, CovarianceType};
 
@@ -215,7 +212,7 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
                         .zip(yi.chunks_exact(d).zip(b.rows()))
                         .enumerate()
                     {
-                        *o = offset(sq_euclidean(yij, bj.as_slice().unwrap_or(&[])), j);
+                        *o = offset(sq_euclidean(yij, contiguous(&bj)), j);
                     }
                 }
             }
@@ -226,13 +223,13 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
                 mat_mut(y, m, d),
                 Accum::Replace,
                 mat(x, m, d),
-                mat(u.as_slice().unwrap_or(&[]), d, d),
+                mat(contiguous(&u), d, d),
                 1.0,
                 Par::Seq,
             );
             for (yi, oi) in y.chunks_exact(d).zip(out.chunks_exact_mut(k)) {
                 for (j, (o, bj)) in oi.iter_mut().zip(b.rows()).enumerate() {
-                    *o = offset(sq_euclidean(yi, bj.as_slice().unwrap_or(&[])), j);
+                    *o = offset(sq_euclidean(yi, contiguous(&bj)), j);
                 }
             }
         }
@@ -241,8 +238,8 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
             for (s, v) in sq.iter_mut().zip(x) {
                 *s = v * v;
             }
-            let p = mat(p.as_slice().unwrap_or(&[]), k, d);
-            let mp = mat(mp.as_slice().unwrap_or(&[]), k, d);
+            let p = mat(contiguous(&p), k, d);
+            let mp = mat(contiguous(&mp), k, d);
             matmul(
                 mat_mut(out, m, k),
                 Accum::Replace,
@@ -266,7 +263,7 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
             }
         }
         Form::Spherical { p, mp, c } => {
-            let mp = mat(mp.as_slice().unwrap_or(&[]), k, d);
+            let mp = mat(contiguous(&mp), k, d);
             matmul(
                 mat_mut(out, m, k),
                 Accum::Replace,

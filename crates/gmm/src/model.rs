@@ -1,6 +1,8 @@
 //! The fitted mixture: parameters in scikit-learn's shapes, scoring, sampling, serde.
 
-use clusterlab_core::{Clusterer, Error, FitSummary, Model, Result, seed::rng, validate};
+use clusterlab_core::{
+    Clusterer, Error, FitSummary, Model, Result, layout::contiguous, seed::rng, validate,
+};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -205,9 +207,7 @@ impl GaussianMixtureModel {
     /// The most probable component of every row of `x`.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
         let x = self.check_x(x)?;
-        Ok(self
-            .labels_and_log_likelihood(x.as_slice().unwrap_or(&[]))
-            .0)
+        Ok(self.labels_and_log_likelihood(contiguous(&x)).0)
     }
 
     /// Posterior probability of each component for every row of `x` (`n x k`).
@@ -215,7 +215,7 @@ impl GaussianMixtureModel {
         let x = self.check_x(x)?;
         let (k, d) = (self.k(), self.d());
         let est = self.estimator();
-        let parts = map_chunks(x.as_slice().unwrap_or(&[]), d, k, |_, xc, s| {
+        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
             let m = xc.len() / d;
             let mut wlp = vec![0.0; m * k];
             kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, &mut wlp);
@@ -231,7 +231,7 @@ impl GaussianMixtureModel {
         let x = self.check_x(x)?;
         let (k, d) = (self.k(), self.d());
         let est = self.estimator();
-        let parts = map_chunks(x.as_slice().unwrap_or(&[]), d, k, |_, xc, s| {
+        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
             let m = xc.len() / d;
             let wlp = &mut s.wlp[..m * k];
             kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, wlp);
@@ -245,7 +245,7 @@ impl GaussianMixtureModel {
     /// Mean log-likelihood of the rows of `x`.
     pub fn score(&self, x: ArrayView2<'_, f64>) -> Result<f64> {
         let x = self.check_x(x)?;
-        let (_, sum) = self.labels_and_log_likelihood(x.as_slice().unwrap_or(&[]));
+        let (_, sum) = self.labels_and_log_likelihood(contiguous(&x));
         Ok(sum / x.nrows() as f64)
     }
 

@@ -1,6 +1,6 @@
 //! Fitting: restarts, and one run of Lloyd or Elkan in scikit-learn's order of operations.
 
-use clusterlab_core::{Clusterer, Error, Model, Result, seed, validate};
+use clusterlab_core::{Clusterer, Error, Model, Result, layout::contiguous, seed, validate};
 use ndarray::{Array2, ArrayView2};
 
 use crate::{
@@ -160,7 +160,7 @@ fn same_clustering(a: &[usize], b: &[usize], k: usize) -> bool {
 
 fn flat(c: &Array2<f64>) -> &[f64] {
     // Centers are always built in standard layout here.
-    c.as_slice().unwrap_or(&[])
+    contiguous(&c)
 }
 
 /// scikit-learn's `_kmeans_single_lloyd`.

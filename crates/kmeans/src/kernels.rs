@@ -22,13 +22,14 @@ use clusterlab_core::{
         dot, gemm_scores_into, prefer_gemm, row_sq_norms_into, sq_distances_across_into,
         sq_distances_direct_into, sq_euclidean, transpose_centers,
     },
+    layout::contiguous,
     par::chunk_rows,
 };
 use ndarray::{Array2, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 
 use crate::tile::Packed;
-use faer::traits::pulp::{Simd, WithSimd};
+use pulp::{Simd, WithSimd};
 
 /// At most this many blocks (and so partial sums) per pass: enough to balance any thread count
 /// we meet, few enough that `blocks x k x d` partial sums stay small.
@@ -131,7 +132,7 @@ impl<'c> Prepared<'c> {
             .map(|(n, c)| n + 2.0 * c.iter().zip(&shift).map(|(a, b)| a * b).sum::<f64>())
             .collect::<Vec<f64>>();
         // `shifted` was just built in standard layout.
-        let packed = Packed::new(shifted.as_slice().unwrap_or(&[]), &bias, &shift);
+        let packed = Packed::new(contiguous(&shifted), &bias, &shift);
         Prepared {
             centers,
             gemm,

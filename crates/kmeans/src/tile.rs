@@ -109,7 +109,7 @@ impl Packed {
     #[inline(always)]
     pub(crate) fn nearest_into(&self, x: &[f64], best: &mut [usize], dist: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = faer::traits::pulp::x86::V3::try_new() {
+        if let Some(simd) = pulp::x86::V3::try_new() {
             avx2::nearest(simd, self, x, best, dist);
             return;
         }
@@ -167,19 +167,19 @@ fn portable_nearest(p: &Packed, x: &[f64], best: &mut [usize], dist: &mut [f64])
 /// so a caller's loops around [`Packed::nearest_into`] are compiled for them too. Plain
 /// multiply-adds are never fused by Rust, so this changes no result.
 #[inline(always)]
-pub(crate) fn vectorized<Op: faer::traits::pulp::WithSimd>(op: Op) -> Op::Output {
+pub(crate) fn vectorized<Op: pulp::WithSimd>(op: Op) -> Op::Output {
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = faer::traits::pulp::x86::V3::try_new() {
-        return faer::traits::pulp::Simd::vectorize(simd, op);
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return pulp::Simd::vectorize(simd, op);
     }
-    op.with_simd(faer::traits::pulp::Scalar::new())
+    op.with_simd(pulp::Scalar::new())
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::__m256d;
 
-    use faer::traits::pulp::{Simd, WithSimd, cast, f64x4, x86::V3};
+    use pulp::{Simd, WithSimd, cast, f64x4, x86::V3};
 
     use super::{G, L, Packed, R};
 
@@ -534,7 +534,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn vectorized_and_portable_kernels_agree_bit_for_bit() {
-        let Some(simd) = faer::traits::pulp::x86::V3::try_new() else {
+        let Some(simd) = pulp::x86::V3::try_new() else {
             return;
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
