@@ -5,8 +5,12 @@
 //! the same struct, returning the model boxed as [`dyn Model`](Model). Parameters are validated
 //! when they are built, so a `Clusterer` in hand is a valid configuration; the seed is an
 //! argument of `fit`, not a field, so one configuration times many seeds is many calls.
+//!
+//! A model reports its scores by name ([`FitSummary::scores`]): the runner does not know
+//! which scores exist; each algorithm's registry entry declares the ones it reports, with
+//! which way is better.
 
-use std::fmt::Debug;
+use std::{collections::BTreeMap, fmt::Debug};
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -20,8 +24,9 @@ pub trait Clusterer: Send + Sync + Debug {
     /// The algorithm's short name, as used in grid files and CSV columns (`"kmeans"`, `"gmm"`).
     fn kind(&self) -> &'static str;
 
-    /// The number of clusters or components this configuration asks for.
-    fn n_clusters(&self) -> usize;
+    /// The number of clusters or components this configuration asks for; `None` for an
+    /// algorithm that finds K itself.
+    fn n_clusters(&self) -> Option<usize>;
 
     /// Fits the configuration to `x` (one sample per row) with the random stream of `seed`.
     ///
@@ -43,8 +48,11 @@ pub trait Model: Send + Sync + Debug {
     /// The label of every row of `x`; `x` must have the training data's number of features.
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>>;
 
-    /// Cluster centers (K-means) or component means (mixtures), one per row.
-    fn centers(&self) -> ArrayView2<'_, f64>;
+    /// Cluster centers (K-means) or component means (mixtures), one per row; `None` for
+    /// models that have none (a hierarchy, a graph partition).
+    fn centers(&self) -> Option<ArrayView2<'_, f64>> {
+        None
+    }
 
     /// Each component's full `d x d` covariance matrix, for models that have them (mixtures);
     /// `None` otherwise. Used to draw covariance ellipses.
@@ -60,30 +68,55 @@ pub trait Model: Send + Sync + Debug {
     fn to_json(&self) -> serde_json::Value;
 }
 
-/// Scores of a fit, as recorded in a results table. A score that does not apply to a model is
-/// `None` (an empty cell in CSV).
+/// What a fit reports besides its labels: its scores by name, and how it ended.
+///
+/// A score that does not apply to a model is absent. Names are the model's registry entry's
+/// score names (`inertia`, `log_likelihood`, `bic`, ...), which become result columns.
 ///
 /// ```
 /// use clusterlab_core::FitSummary;
-/// let s = FitSummary { n_iter: 3, converged: true, inertia: Some(12.5), ..Default::default() };
-/// assert!(s.bic.is_none());
+/// let s = FitSummary::new(3, true).with_score("inertia", 12.5);
+/// assert_eq!(s.score("inertia"), Some(12.5));
+/// assert_eq!(s.score("bic"), None);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FitSummary {
-    /// Sum of (weighted) squared distances of samples to their closest center.
-    pub inertia: Option<f64>,
-    /// Mean per-sample log-likelihood of the training data.
-    pub log_likelihood: Option<f64>,
-    /// The EM lower bound at the returned parameters (mixtures).
-    pub lower_bound: Option<f64>,
-    /// Bayesian information criterion (lower is better).
-    pub bic: Option<f64>,
-    /// Akaike information criterion (lower is better).
-    pub aic: Option<f64>,
+    /// The scores, by name.
+    pub scores: BTreeMap<String, f64>,
     /// Iterations run by the best restart.
     pub n_iter: usize,
     /// Whether the best restart met its convergence criterion before `max_iter`.
     pub converged: bool,
     /// Things a user should know that are not errors (fewer distinct points than clusters, ...).
     pub warnings: Vec<String>,
+}
+
+impl FitSummary {
+    /// A summary with no score and no warning.
+    pub fn new(n_iter: usize, converged: bool) -> Self {
+        FitSummary {
+            n_iter,
+            converged,
+            ..Default::default()
+        }
+    }
+
+    /// Adds (or replaces) a score.
+    #[must_use]
+    pub fn with_score(mut self, name: &str, value: f64) -> Self {
+        self.scores.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Adds warnings.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings.extend(warnings);
+        self
+    }
+
+    /// A score by name, if the model reports it.
+    pub fn score(&self, name: &str) -> Option<f64> {
+        self.scores.get(name).copied()
+    }
 }

@@ -366,8 +366,8 @@ impl Model for GaussianMixtureModel {
         GaussianMixtureModel::predict(self, x)
     }
 
-    fn centers(&self) -> ArrayView2<'_, f64> {
-        self.means.view()
+    fn centers(&self) -> Option<ArrayView2<'_, f64>> {
+        Some(self.means.view())
     }
 
     /// Full `d x d` covariance matrices for every covariance type (tied repeated, diagonals
@@ -377,15 +377,11 @@ impl Model for GaussianMixtureModel {
     }
 
     fn summary(&self) -> FitSummary {
-        FitSummary {
-            log_likelihood: Some(self.score),
-            lower_bound: Some(self.lower_bound),
-            bic: Some(self.training_bic()),
-            aic: Some(self.training_aic()),
-            n_iter: self.n_iter,
-            converged: self.converged,
-            ..Default::default()
-        }
+        FitSummary::new(self.n_iter, self.converged)
+            .with_score("log_likelihood", self.score)
+            .with_score("lower_bound", self.lower_bound)
+            .with_score("bic", self.training_bic())
+            .with_score("aic", self.training_aic())
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -398,8 +394,8 @@ impl Clusterer for GaussianMixture {
         "gmm"
     }
 
-    fn n_clusters(&self) -> usize {
-        self.params.n_components
+    fn n_clusters(&self) -> Option<usize> {
+        Some(self.params.n_components)
     }
 
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>> {

@@ -325,8 +325,8 @@ impl Clusterer for KMeans {
         "kmeans"
     }
 
-    fn n_clusters(&self) -> usize {
-        self.params.n_clusters
+    fn n_clusters(&self) -> Option<usize> {
+        Some(self.params.n_clusters)
     }
 
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>> {

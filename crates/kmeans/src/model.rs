@@ -146,18 +146,14 @@ impl Model for KMeansModel {
         KMeansModel::predict(self, x)
     }
 
-    fn centers(&self) -> ArrayView2<'_, f64> {
-        self.centers.view()
+    fn centers(&self) -> Option<ArrayView2<'_, f64>> {
+        Some(self.centers.view())
     }
 
     fn summary(&self) -> FitSummary {
-        FitSummary {
-            inertia: Some(self.inertia),
-            n_iter: self.n_iter,
-            converged: self.converged,
-            warnings: self.warnings.clone(),
-            ..Default::default()
-        }
+        FitSummary::new(self.n_iter, self.converged)
+            .with_score("inertia", self.inertia)
+            .with_warnings(self.warnings.clone())
     }
 
     fn to_json(&self) -> serde_json::Value {

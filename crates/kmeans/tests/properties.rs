@@ -282,10 +282,10 @@ fn works_through_the_core_traits_and_round_trips_as_json() {
     let x = blobs(100, 2, 3, 4);
     let km = KMeansParams::new(3).build().unwrap();
     assert_eq!(km.kind(), "kmeans");
-    assert_eq!(Clusterer::n_clusters(&km), 3);
+    assert_eq!(Clusterer::n_clusters(&km), Some(3));
     let model = km.fit_dyn(x.view(), 1).unwrap();
     let s = model.summary();
-    assert_eq!(s.inertia, Some(km.fit(x.view(), 1).unwrap().inertia()));
+    assert_eq!(s.score("inertia"), Some(km.fit(x.view(), 1).unwrap().inertia()));
     let json = model.to_json();
     assert_eq!(json["centers"].as_array().unwrap().len(), 3);
     let back: KMeansModel = serde_json::from_value(json).unwrap();

@@ -66,8 +66,8 @@ pub struct FailedCell {
     pub id: CellId,
     /// The model's name.
     pub model: String,
-    /// K.
-    pub k: usize,
+    /// K (none for an algorithm that finds K itself).
+    pub k: Option<usize>,
     /// The seed.
     pub seed: u64,
     /// The error.
@@ -314,15 +314,19 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
     let data = &plan.datasets[cell.data].data;
     let mut metrics = metric_values(plan, data, model.labels(), cell.seed);
     if let Some(n_refs) = plan.gap_refs {
+
         // The gap at this cell's K, with this cell's configuration clustering the reference
         // sets; every reference fit's seed derives from the cell's seed.
         let cluster = |x: ndarray::ArrayView2<'_, f64>, _k: usize, seed: u64| {
             cell.clusterer.fit_predict_dyn(x, seed)
         };
-        let point =
-            clusterlab_metrics::gap_statistic(data.x(), &[cell.k], n_refs, cell.seed, &cluster)
-                .ok()
-                .and_then(|p| p.first().copied());
+        // An algorithm without K has no gap at K: the columns stay empty.
+        let point = cell
+            .k
+            .and_then(|k| {
+                clusterlab_metrics::gap_statistic(data.x(), &[k], n_refs, cell.seed, &cluster).ok()
+            })
+            .and_then(|p| p.first().copied());
         metrics.push((
             "gap".to_owned(),
             point.map(|p| p.gap).filter(|g| g.is_finite()),

@@ -130,9 +130,11 @@ fn write_inputs(plan: &Plan, dir: &Path) -> Result<(), Error> {
                 data_dir.join(format!("{id}.csv"))
             }
         };
-        registry::write_data(&path, &d.data).map_err(|message| Error::Data {
-            path: path.clone(),
-            message,
+        clusterlab_data::write_csv(&path, d.data.x(), d.data.labels(), None).map_err(|e| {
+            Error::Data {
+                path: path.clone(),
+                message: e.to_string(),
+            }
         })?;
     }
     Ok(())

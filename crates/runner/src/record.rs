@@ -27,9 +27,6 @@ use crate::{
     grid::{Cell, CellId, Plan, value_text},
 };
 
-/// The scores every cell records, in column order.
-pub const SCORES: [&str; 5] = ["inertia", "log_likelihood", "lower_bound", "bic", "aic"];
-
 /// A float in its shortest round-trip decimal form (`0.1`, `1e-7`, `NaN`, `inf`).
 ///
 /// ```
@@ -62,16 +59,16 @@ pub struct CellRecord {
     pub model: String,
     /// The model's kind.
     pub kind: String,
-    /// Number of clusters or components.
-    pub k: usize,
+    /// Number of clusters or components (absent for an algorithm that finds K itself).
+    pub k: Option<usize>,
     /// The model's seed.
     pub seed: u64,
     /// `ok` or `failed`.
     pub status: Status,
     /// The error, for a failed cell.
     pub error: Option<String>,
-    /// Scores by name ([`SCORES`], then metrics), as exact decimal text; absent where a score
-    /// does not apply.
+    /// Scores by name (the model's, then the metrics), as exact decimal text; absent where a
+    /// score does not apply.
     pub scores: BTreeMap<String, String>,
     /// Iterations of the best restart.
     pub n_iter: Option<usize>,
@@ -92,18 +89,10 @@ impl CellRecord {
         metrics: &[(String, Option<f64>)],
         seconds: f64,
     ) -> Self {
-        let values = [
-            summary.inertia,
-            summary.log_likelihood,
-            summary.lower_bound,
-            summary.bic,
-            summary.aic,
-        ];
-        let scores: BTreeMap<String, String> = SCORES
+        let scores: BTreeMap<String, String> = summary
+            .scores
             .iter()
-            .map(|n| (*n).to_owned())
-            .zip(values)
-            .filter_map(|(n, v)| v.map(|v| (n, fmt_f64(v))))
+            .map(|(n, v)| (n.clone(), fmt_f64(*v)))
             // A metric is recorded even when undefined (empty), so that a resumed run can tell
             // "computed, undefined" from "not asked for when this cell ran".
             .chain(
@@ -136,7 +125,7 @@ impl CellRecord {
         CellRecord {
             cell_id: cell.id.to_string(),
             model: cell.model.clone(),
-            kind: cell.kind.name().to_owned(),
+            kind: cell.kind.name.to_owned(),
             k: cell.k,
             seed: cell.seed,
             status: Status::Failed,
@@ -261,7 +250,8 @@ pub fn runs_csv(
     }
     header.extend(["k", "seed"]);
     header.extend(plan.axis_columns.iter().map(String::as_str));
-    header.extend(SCORES);
+    let scores = plan.grid.registry.score_columns();
+    header.extend(&scores);
     header.extend(["n_iter", "converged", "status", "error", "fit_seconds"]);
     header.extend(metrics.iter().map(String::as_str));
     w.write_record(&header)?;
@@ -272,12 +262,12 @@ pub fn runs_csv(
         let mut row: Vec<String> = vec![
             cell.id.to_string(),
             cell.model.clone(),
-            cell.kind.name().to_owned(),
+            cell.kind.name.to_owned(),
         ];
         if several {
             row.push(plan.datasets[cell.data].id.clone().unwrap_or_default());
         }
-        row.push(cell.k.to_string());
+        row.push(k_text(cell.k));
         row.push(cell.seed.to_string());
         for col in &plan.axis_columns {
             row.push(
@@ -288,7 +278,7 @@ pub fn runs_csv(
                     .unwrap_or_default(),
             );
         }
-        for s in SCORES {
+        for s in &scores {
             row.push(rec.score(s).to_owned());
         }
         row.push(rec.n_iter.map(|n| n.to_string()).unwrap_or_default());
@@ -317,9 +307,11 @@ pub fn summary_csv(
     metrics: &[String],
 ) -> Result<Vec<u8>, csv::Error> {
     let several = several_datasets(plan);
-    let scores: Vec<&str> = SCORES
-        .iter()
-        .copied()
+    let scores: Vec<&str> = plan
+        .grid
+        .registry
+        .score_columns()
+        .into_iter()
         .chain(["n_iter"])
         .chain(metrics.iter().map(String::as_str))
         .collect();
@@ -327,11 +319,11 @@ pub fn summary_csv(
     let mut groups: Vec<(Vec<String>, Vec<&CellRecord>, usize)> = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     for cell in &plan.cells {
-        let mut key = vec![cell.model.clone(), cell.kind.name().to_owned()];
+        let mut key = vec![cell.model.clone(), cell.kind.name.to_owned()];
         if several {
             key.push(plan.datasets[cell.data].id.clone().unwrap_or_default());
         }
-        key.push(cell.k.to_string());
+        key.push(k_text(cell.k));
         for col in &plan.axis_columns {
             key.push(
                 cell.axes
@@ -421,7 +413,7 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
     // (model, data, group) -> (ks in grid order, seeds in grid order, value by (k, seed, series))
     struct Group<'a> {
         model: &'a str,
-        kind: &'static str,
+        kind: &'static crate::registry::Algorithm,
         data_id: Option<String>,
         group: String,
         ks: Vec<usize>,
@@ -429,7 +421,8 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
         recs: Vec<(usize, u64, &'a CellRecord)>,
     }
     let mut groups: Vec<Group<'_>> = Vec::new();
-    for cell in &plan.cells {
+    // K is chosen only among the values of K a model was run with.
+    for (cell, k) in plan.cells.iter().filter_map(|c| Some((c, c.k?))) {
         let group = cell
             .axes
             .iter()
@@ -445,7 +438,7 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
             None => {
                 groups.push(Group {
                     model: &cell.model,
-                    kind: cell.kind.name(),
+                    kind: cell.kind,
                     data_id,
                     group,
                     ks: Vec::new(),
@@ -456,21 +449,27 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
             }
         };
         let g = &mut groups[gi];
-        if !g.ks.contains(&cell.k) {
-            g.ks.push(cell.k);
+        if !g.ks.contains(&k) {
+            g.ks.push(k);
         }
         if !g.seeds.contains(&cell.seed) {
             g.seeds.push(cell.seed);
         }
         if let Some(rec) = records.get(&cell.id).filter(|r| r.status == Status::Ok) {
-            g.recs.push((cell.k, cell.seed, rec));
+            g.recs.push((k, cell.seed, rec));
         }
     }
+    let metrics = plan.metric_columns();
     let mut out = Vec::new();
     for g in &groups {
         let mut ks = g.ks.clone();
         ks.sort_unstable();
-        for criterion in Criterion::ALL {
+        // The criteria that read a metric of the grid or a score the model reports.
+        let criteria = Criterion::ALL.into_iter().filter(|c| {
+            metrics.iter().any(|m| m == c.series())
+                || g.kind.scores.iter().any(|s| s.criterion == Some(*c))
+        });
+        for criterion in criteria {
             let series = criterion.series();
             let value = |k: usize, seed: u64| -> f64 {
                 g.recs
@@ -524,7 +523,7 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
                 .collect();
             out.push(BestK {
                 model: g.model.to_owned(),
-                kind: g.kind.to_owned(),
+                kind: g.kind.name.to_owned(),
                 data_id: g.data_id.clone(),
                 group: g.group.clone(),
                 criterion,
@@ -588,6 +587,11 @@ pub fn best_k_csv(
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// K as a table cell: empty for an algorithm that finds K itself.
+fn k_text(k: Option<usize>) -> String {
+    k.map(|k| k.to_string()).unwrap_or_default()
+}
+
 /// Mean and population standard deviation, summed first to last.
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -608,12 +612,9 @@ pub fn model_json(plan: &Plan, cell: &Cell, model: &dyn Model) -> serde_json::Va
             )
         })
         .collect();
-    let centers: Vec<Vec<f64>> = model
+    let centers: Option<Vec<Vec<f64>>> = model
         .centers()
-        .rows()
-        .into_iter()
-        .map(|r| r.to_vec())
-        .collect();
+        .map(|c| c.rows().into_iter().map(|r| r.to_vec()).collect());
     let covariances = model.covariances().map(|cs| {
         cs.iter()
             .map(|c| c.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
@@ -622,7 +623,7 @@ pub fn model_json(plan: &Plan, cell: &Cell, model: &dyn Model) -> serde_json::Va
     serde_json::json!({
         "cell_id": cell.id.to_string(),
         "model": cell.model,
-        "kind": cell.kind.name(),
+        "kind": cell.kind.name,
         "data_id": plan.datasets[cell.data].id,
         "k": cell.k,
         "seed": cell.seed,

@@ -271,7 +271,7 @@ fn a_cell_equals_the_direct_fit() {
     let mut params = clusterlab_kmeans::KMeansParams::new(3);
     params.n_init = clusterlab_kmeans::NInit::Count(2);
     let model = clusterlab_core::Clusterer::fit_dyn(&params.build().unwrap(), data.x(), 1).unwrap();
-    let inertia = model.summary().inertia.unwrap();
+    let inertia = model.summary().score("inertia").unwrap();
     assert_eq!(row["inertia"].parse::<f64>().unwrap(), inertia);
 }
 

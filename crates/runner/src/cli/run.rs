@@ -105,10 +105,8 @@ impl RunArgs {
         if !outcome.failed.is_empty() {
             eprintln!("{} cells failed:", outcome.failed.len());
             for f in &outcome.failed {
-                eprintln!(
-                    "  {} {} k={} seed={}: {}",
-                    f.id, f.model, f.k, f.seed, f.error
-                );
+                let k = f.k.map(|k| format!(" k={k}")).unwrap_or_default();
+                eprintln!("  {} {}{k} seed={}: {}", f.id, f.model, f.seed, f.error);
             }
         }
         if plots_failed > 0 {
@@ -162,7 +160,7 @@ pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
             s,
             "model {} ({}): {} cells",
             m.name,
-            m.kind.name(),
+            m.kind.name,
             m.n_cells
         );
         for (name, values) in &m.axes {

@@ -1,11 +1,11 @@
 //! Typed values from parts of the grid file, with errors placed at their key.
 //!
 //! The algorithm and data crates define their parameters as serde structs
-//! (`deny_unknown_fields`, scikit-learn's names). The runner assembles each cell's parameters
-//! from several places of the file (a model's table, a `[grid]` axis, a `[grid.NAME]` axis),
-//! renders them as one inline TOML table, and lets toml's deserializer read it. The rendered
-//! text remembers which key each piece came from, so the span of any error maps back to the
-//! key's line and column in the original file.
+//! (`deny_unknown_fields`, scikit-learn's names). The planner assembles each cell's parameters
+//! from several places of the file (a model's table, a `[grid]` axis, a `[grid.NAME]` axis)
+//! into one [`toml::Table`] of typed values ([`table`]), which the parameter struct reads
+//! directly. Each [`Entry`] remembers where its key and value were written, so that an error
+//! about a parameter ([`problem`]) is reported at its line and column in the original file.
 
 use std::ops::Range;
 
@@ -35,38 +35,31 @@ pub struct Whole<'a> {
     pub span: &'a Range<usize>,
 }
 
-/// A TOML document (one `key = value` line per entry) and where each piece came from.
-///
-/// A document rather than an inline table, because toml's deserializer reports spans for the
-/// keys and values of a document but not of a standalone value.
-#[derive(Debug)]
-pub struct Rendered<'a> {
-    /// The text, e.g. `n_init = 10\nn_clusters = 3\n`.
-    pub text: String,
-    pieces: Vec<(Range<usize>, Range<usize>, &'a Entry)>,
+/// The entries as one table of typed values (a later entry of a name replaces an earlier one).
+pub fn table(entries: &[Entry]) -> toml::Table {
+    entries
+        .iter()
+        .map(|e| (e.name.clone(), e.value.clone()))
+        .collect()
 }
 
-/// Renders entries as a document, one line each.
-pub fn render(entries: &[Entry]) -> Rendered<'_> {
-    let mut text = String::new();
-    let mut pieces = Vec::with_capacity(entries.len());
-    for e in entries {
-        let k0 = text.len();
-        push_key(&mut text, &e.name);
-        let k1 = text.len();
-        text.push_str(" = ");
-        let v0 = text.len();
-        push_value(&mut text, &e.value);
-        pieces.push((k0..k1, v0..text.len(), e));
-        text.push('\n');
-    }
-    Rendered { text, pieces }
-}
-
-impl Rendered<'_> {
-    /// A deserializer over the rendered document.
-    pub fn deserializer(&self) -> toml::de::Deserializer<'_> {
-        toml::de::Deserializer::new(&self.text)
+/// A problem about the parameter `key` of the entries (`""`: the table as a whole), placed at
+/// the entry's key for an unknown key, at its value otherwise, and at the table when no entry
+/// has that name.
+pub fn problem(
+    entries: &[Entry],
+    src: &Source,
+    whole: &Whole<'_>,
+    key: &str,
+    message: &str,
+) -> Problem {
+    let message = with_suggestion(message);
+    match entries.iter().rev().find(|e| !key.is_empty() && e.name == key) {
+        Some(e) if message.starts_with("unknown field") => {
+            src.problem(&e.key_span, &e.path, message)
+        }
+        Some(e) => src.problem(&e.value_span, &e.path, message),
+        None => src.problem(whole.span, whole.path, message),
     }
 }
 
@@ -117,37 +110,6 @@ pub fn push_value(out: &mut String, v: &toml::Value) {
         other => {
             let _ = write!(out, "{other}");
         }
-    }
-}
-
-impl Rendered<'_> {
-    /// Maps an error of deserializing [`Rendered::text`] to a problem in the grid file.
-    pub fn problem(&self, src: &Source, whole: &Whole<'_>, err: &toml::de::Error) -> Problem {
-        let message = with_suggestion(err.message());
-        // A missing field is about the table as a whole, whatever span it was given.
-        let at = err
-            .span()
-            .map(|s| s.start)
-            .filter(|_| !message.starts_with("missing field"));
-        for (k, v, e) in &self.pieces {
-            if let Some(at) = at {
-                if k.contains(&at) {
-                    return src.problem(&e.key_span, &e.path, message);
-                }
-                if (v.start..=v.end).contains(&at) {
-                    return src.problem(&e.value_span, &e.path, message);
-                }
-            }
-        }
-        src.problem(whole.span, whole.path, message)
-    }
-
-    /// The entry a parameter name came from, if any.
-    pub fn entry(&self, name: &str) -> Option<&Entry> {
-        self.pieces
-            .iter()
-            .map(|(_, _, e)| *e)
-            .find(|e| e.name == name)
     }
 }
 
@@ -227,7 +189,20 @@ mod tests {
             value,
             path: format!("model.{name}"),
             key_span: at..at + name.len(),
-            value_span: at + 10..at + 11,
+            value_span: at + 8..at + 9,
+        }
+    }
+
+    fn read(entries: &[Entry], src: &Source) -> Problem {
+        let whole = Whole {
+            path: "model",
+            span: &(0..0),
+        };
+        match crate::registry::deserialize_tracked::<P>(toml::Value::Table(table(entries))) {
+            Err(crate::registry::BuildError::Parse { key, error }) => {
+                problem(entries, src, &whole, &key, error.message())
+            }
+            other => panic!("{other:?}"),
         }
     }
 
@@ -240,18 +215,12 @@ mod tests {
 
     #[test]
     fn unknown_key_is_placed_at_the_key_with_a_suggestion() {
-        let src = Source::new("g.toml", "0123456789\n0123456789n_int = 3\n");
+        let src = Source::new("g.toml", "n_init = 1\n0123456789n_int = 3\n");
         let entries = [
             entry("n_init", toml::Value::Integer(1), 0),
             entry("n_int", toml::Value::Integer(3), 21),
         ];
-        let r = render(&entries);
-        let err = P::deserialize(r.deserializer()).unwrap_err();
-        let whole = Whole {
-            path: "model",
-            span: &(0..0),
-        };
-        let p = r.problem(&src, &whole, &err);
+        let p = read(&entries, &src);
         assert_eq!((p.line, p.column), (2, 11));
         assert_eq!(p.key, "model.n_int");
         assert!(
@@ -265,19 +234,19 @@ mod tests {
     fn wrong_type_is_placed_at_the_value() {
         let src = Source::new("g.toml", "0123456789\n0123456789n_init = \"x\"\n");
         let entries = [entry("n_init", toml::Value::String("x".into()), 11)];
-        let r = render(&entries);
-        let err = P::deserialize(r.deserializer()).unwrap_err();
-        let p = r.problem(
-            &src,
-            &Whole {
-                path: "model",
-                span: &(0..0),
-            },
-            &err,
-        );
+        let p = read(&entries, &src);
         assert_eq!(p.key, "model.n_init");
-        assert_eq!((p.line, p.column), (2, 11));
+        assert_eq!((p.line, p.column), (2, 9));
         assert!(p.message.contains("invalid type"), "{}", p.message);
+    }
+
+    #[test]
+    fn a_missing_field_is_about_the_table() {
+        let src = Source::new("g.toml", "tol = 1.0\n");
+        let entries = [entry("tol", toml::Value::Float(1.0), 0)];
+        let p = read(&entries, &src);
+        assert_eq!(p.key, "model");
+        assert!(p.message.contains("missing field `n_init`"), "{}", p.message);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use decode::{did_you_mean, with_suggestion};
 pub use plan::{Cell, CellId, ModelPlan, Plan, PlannedDataset, value_text};
 pub use source::{Key, Node, NodeValue, Problem, Source};
 
-use crate::registry::ModelKind;
+use crate::registry::{Algorithm, Registry};
 
 /// The sections a grid file may have.
 const TOP_KEYS: [&str; 5] = ["experiment", "data", "model", "grid", "plot"];
@@ -102,7 +102,7 @@ pub struct ModelSection {
     /// The model's name (its kind unless `name` is given).
     pub name: String,
     /// The algorithm.
-    pub kind: ModelKind,
+    pub kind: &'static Algorithm,
     /// Where the table starts.
     pub span: Range<usize>,
     /// The table's other keys (parameters), as written.
@@ -157,6 +157,8 @@ pub struct GridFile {
     pub axes: Vec<Axis>,
     /// The `[[plot]]` tables, as written.
     pub plots: Vec<Node>,
+    /// The algorithms the file's models were looked up in.
+    pub registry: Registry,
 }
 
 impl GridFile {
@@ -165,11 +167,16 @@ impl GridFile {
     /// The problems of both steps are reported together: a typo in one model does not hide a
     /// `k` too large for the data in another.
     pub fn load(path: &Path) -> Result<Plan, crate::Error> {
+        GridFile::load_with(path, Registry::builtin())
+    }
+
+    /// [`GridFile::load`] with the algorithms of `registry`.
+    pub fn load_with(path: &Path, registry: Registry) -> Result<Plan, crate::Error> {
         let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let (grid, mut problems) = GridFile::parse_collect(Source::new(path, text))?;
+        let (grid, mut problems) = GridFile::parse_collect(Source::new(path, text), registry)?;
         let plan = grid.plan_collect(&mut problems);
         if !problems.is_empty() {
             problems.sort();
@@ -194,7 +201,7 @@ impl GridFile {
 
     /// Parses a grid file's text, collecting every structural problem.
     pub fn parse(source: Source) -> Result<GridFile, GridError> {
-        let (grid, mut problems) = GridFile::parse_collect(source)?;
+        let (grid, mut problems) = GridFile::parse_collect(source, Registry::builtin())?;
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
@@ -208,7 +215,10 @@ impl GridFile {
 
     /// Parses what can be parsed and returns it with the problems found. Only a file that is
     /// not TOML at all is an error here.
-    fn parse_collect(source: Source) -> Result<(GridFile, Vec<Problem>), GridError> {
+    fn parse_collect(
+        source: Source,
+        registry: Registry,
+    ) -> Result<(GridFile, Vec<Problem>), GridError> {
         let mut problems = Vec::new();
         let root = match Node::parse(source.text()) {
             Ok(root) => root,
@@ -225,6 +235,7 @@ impl GridFile {
         let mut p = Parser {
             src: &source,
             problems: &mut problems,
+            registry,
         };
         for (k, _) in table {
             if !TOP_KEYS.contains(&k.name.as_str()) {
@@ -243,6 +254,7 @@ impl GridFile {
             models,
             axes,
             plots,
+            registry,
         };
         Ok((grid, problems))
     }
@@ -259,6 +271,7 @@ impl GridFile {
 struct Parser<'a> {
     src: &'a Source,
     problems: &'a mut Vec<Problem>,
+    registry: Registry,
 }
 
 impl Parser<'_> {
@@ -448,10 +461,11 @@ impl Parser<'_> {
 
     fn models(&mut self, entry: Option<&(Key, Node)>) -> Vec<ModelSection> {
         let Some((key, node)) = entry else {
+            let kinds = self.registry.names().join("\" or \"");
             self.push(
                 &(0..0),
                 "model",
-                "the file has no [[model]] table: add one (kind = \"kmeans\" or \"gmm\")",
+                format!("the file has no [[model]] table: add one (kind = \"{kinds}\")"),
             );
             return Vec::new();
         };
@@ -478,15 +492,19 @@ impl Parser<'_> {
                         let Some(k) = self.string(e, "model.kind") else {
                             continue;
                         };
-                        match ModelKind::from_name(&k) {
+                        match self.registry.get(&k) {
                             Some(k) => kind = Some(k),
                             None => {
-                                let names = ModelKind::ALL.map(ModelKind::name);
+                                let names = self.registry.names();
                                 let mut msg = format!(
                                     "unknown model kind `{k}`, expected one of {}",
-                                    names.map(|n| format!("`{n}`")).join(", ")
+                                    names
+                                        .iter()
+                                        .map(|n| format!("`{n}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 );
-                                if let Some(s) = did_you_mean(&k, names) {
+                                if let Some(s) = did_you_mean(&k, names.iter().copied()) {
                                     msg.push_str(&format!("; did you mean `{s}`?"));
                                 }
                                 self.push(&e.1.span, "model.kind", msg);
@@ -505,7 +523,7 @@ impl Parser<'_> {
                 self.push(&span, &format!("model[{i}]"), "a [[model]] needs a `kind`");
             }
             let Some(kind) = kind else { continue };
-            let (name, name_span) = name.unwrap_or_else(|| (kind.name().to_owned(), span.clone()));
+            let (name, name_span) = name.unwrap_or_else(|| (kind.name.to_owned(), span.clone()));
             if name == "data" || name.is_empty() {
                 self.push(
                     &name_span,

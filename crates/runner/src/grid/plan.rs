@@ -4,16 +4,17 @@ use std::{collections::BTreeMap, fmt, ops::Range, sync::Arc};
 
 use clusterlab_core::{Clusterer, Dataset};
 
+use clusterlab_data::DatasetSpec;
+use clusterlab_metrics::Metric;
+
 use super::{
     Axis, GridError, GridFile, Scope,
     decode::{self, Entry, Whole},
     source::{self, Key, Node, Problem},
 };
-use clusterlab_metrics::Metric;
-
 use crate::{
     plot::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots},
-    registry::{self, BuildError, DataError, ModelKind},
+    registry::{self, Algorithm, BuildError},
 };
 
 /// A cell's stable identity: a 64-bit FNV-1a hash of its model kind and name, its resolved
@@ -97,10 +98,10 @@ pub struct Cell {
     pub id: CellId,
     /// The model's name.
     pub model: String,
-    /// The model's kind.
-    pub kind: ModelKind,
-    /// Number of clusters or components.
-    pub k: usize,
+    /// The model's algorithm.
+    pub kind: &'static Algorithm,
+    /// Number of clusters or components; `None` for an algorithm that finds K itself.
+    pub k: Option<usize>,
     /// The model's random seed.
     pub seed: u64,
     /// Values of the other axes (model axes by parameter name, then data axes as
@@ -117,8 +118,8 @@ pub struct Cell {
 pub struct ModelPlan {
     /// The model's name.
     pub name: String,
-    /// Its kind.
-    pub kind: ModelKind,
+    /// Its algorithm.
+    pub kind: &'static Algorithm,
     /// Its axes, each with its values rendered (`k: 1, 2, 3`).
     pub axes: Vec<(String, Vec<String>)>,
     /// Number of cells.
@@ -266,8 +267,8 @@ impl GridFile {
             let has_truth = datasets.len() == 1
                 && datasets[0].id.is_none()
                 && datasets[0].data.labels().is_some();
-            let kinds: Vec<&str> = self.models.iter().map(|m| m.kind.name()).collect();
-            return (default_plots(has_truth, &kinds), true);
+            let kinds: Vec<&str> = self.models.iter().map(|m| m.kind.name).collect();
+            return (default_plots(has_truth, self.registry, &kinds), true);
         }
         let models: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
         let axes: Vec<&str> = axis_columns.iter().map(String::as_str).collect();
@@ -319,7 +320,7 @@ impl GridFile {
             {
                 let found = cells.iter().any(|c| {
                     &c.model == model
-                        && c.k == *k
+                        && c.k == Some(*k)
                         && c.seed == *seed
                         && pinned.iter().all(|(name, want)| {
                             c.axes
@@ -420,12 +421,42 @@ impl GridFile {
                 });
                 values.push((format!("data.{}", a.key.name), v.value.clone()));
             }
-            let rendered = decode::render(&entries);
             let whole = Whole {
                 path: "data",
                 span: &self.data.span,
             };
-            match registry::dataset(&kind, rendered.deserializer(), &base_dir) {
+            if !DatasetSpec::KINDS.contains(&kind.as_str()) {
+                let kinds = registry::data_kinds();
+                let mut msg = format!(
+                    "unknown data kind `{kind}`, expected one of {}",
+                    kinds
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                if let Some(s) = decode::did_you_mean(&kind, kinds.iter().copied()) {
+                    msg.push_str(&format!("; did you mean `{s}`?"));
+                }
+                problems.push(src.problem(&kind_span, "data.kind", msg));
+                continue;
+            }
+            let spec = registry::deserialize_tracked_with(
+                toml::Value::Table(decode::table(&entries)),
+                |de| DatasetSpec::from_kind(&kind, de),
+            );
+            let spec = match spec {
+                Ok(spec) => spec,
+                Err(BuildError::Parse { key, error }) => {
+                    problems.push(decode::problem(&entries, src, &whole, &key, error.message()));
+                    continue;
+                }
+                Err(BuildError::Invalid(e)) => {
+                    problems.push(src.problem(&kind_span, "data", e.to_string()));
+                    continue;
+                }
+            };
+            match spec.generate(&base_dir) {
                 Ok(data) => {
                     let id = (!axes.is_empty()).then(|| {
                         axes.iter()
@@ -448,28 +479,7 @@ impl GridFile {
                         hash,
                     });
                 }
-                Err(DataError::Parse(err)) => {
-                    problems.push(rendered.problem(src, &whole, &err));
-                }
-                Err(DataError::UnknownKind) => {
-                    let kinds = registry::data_kinds();
-                    let mut msg = format!(
-                        "unknown data kind `{kind}`, expected one of {}",
-                        kinds
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    if let Some(s) = decode::did_you_mean(&kind, kinds.iter().copied()) {
-                        msg.push_str(&format!("; did you mean `{s}`?"));
-                    }
-                    problems.push(src.problem(&kind_span, "data.kind", msg));
-                    continue;
-                }
-                Err(DataError::Generate(msg)) => {
-                    problems.push(src.problem(&kind_span, "data", msg));
-                }
+                Err(e) => problems.push(src.problem(&kind_span, "data", e.to_string())),
             }
         }
         out
@@ -484,12 +494,11 @@ impl GridFile {
         // A [grid] axis must mean something to at least one model.
         for a in self.axes.iter().filter(|a| a.scope == Scope::All) {
             let name = a.key.name.as_str();
-            let known = name == "k"
-                || name == "seed"
+            let known = name == "seed"
                 || self
                     .models
                     .iter()
-                    .any(|m| m.kind.params().contains(&name) || m.kind.k_param() == name);
+                    .any(|m| m.kind.is_k(name) || m.kind.params().contains(&name));
             if !known {
                 let all: Vec<&str> = self
                     .models
@@ -508,82 +517,30 @@ impl GridFile {
         let mut plans = Vec::new();
         for (mi, model) in self.models.iter().enumerate() {
             let kind = model.kind;
-            let k_param = kind.k_param();
-            let is_k = |n: &str| n == "k" || n == k_param;
             let applies = |a: &&Axis| match a.scope {
                 Scope::All => {
                     let n = a.key.name.as_str();
-                    is_k(n) || n == "seed" || kind.params().contains(&n)
+                    kind.is_k(n) || n == "seed" || kind.params().contains(&n)
                 }
                 Scope::Model(i) => i == mi,
                 Scope::Data => false,
             };
             let axes: Vec<&Axis> = self.axes.iter().filter(applies).collect();
             let model_path = format!("model.{}", model.name);
-            // K: an axis, else a fixed value in the model's table. Never a default.
-            let k_axis: Vec<(i64, Range<usize>)> = match axes.iter().find(|a| is_k(&a.key.name)) {
-                Some(a) => a
-                    .values
-                    .iter()
-                    .map(|v| (int_of(&v.value), v.span.clone()))
-                    .collect(),
-                None => match model.entries.iter().find(|(k, _)| is_k(&k.name)) {
-                    Some((_, v)) => vec![(int_of(&v.to_toml()), v.span.clone())],
-                    None => {
-                        problems.push(src.problem(
-                            &model.span,
-                            &model_path,
-                            format!(
-                                "model `{}` has no K: add `k = [...]` to [grid] or [grid.{}], \
-                                 or `k = ...` to the model",
-                                model.name, model.name
-                            ),
-                        ));
-                        continue;
-                    }
-                },
+            let Some(ks) = self.ks(model, &axes, &model_path, problems) else {
+                continue;
             };
-            let mut ks = Vec::new();
-            for (k, span) in &k_axis {
-                match usize::try_from(*k) {
-                    Ok(k) if k >= 1 => ks.push((k, span.clone())),
-                    _ => problems.push(src.problem(span, &model_path, "k must be an integer >= 1")),
-                }
-            }
-            // Seeds: an axis, else a fixed value, else 0.
-            let seed_values: Vec<(i64, Range<usize>)> =
-                match axes.iter().find(|a| a.key.name == "seed") {
-                    Some(a) => a
-                        .values
-                        .iter()
-                        .map(|v| (int_of(&v.value), v.span.clone()))
-                        .collect(),
-                    None => match model.entries.iter().find(|(k, _)| k.name == "seed") {
-                        Some((_, v)) => vec![(int_of(&v.to_toml()), v.span.clone())],
-                        None => vec![(0, model.span.clone())],
-                    },
-                };
-            let mut seeds = Vec::new();
-            for (s, span) in &seed_values {
-                match u64::try_from(*s) {
-                    Ok(s) => seeds.push(s),
-                    Err(_) => problems.push(src.problem(
-                        span,
-                        format!("{model_path}.seed"),
-                        "a seed is an integer >= 0",
-                    )),
-                }
-            }
+            let seeds = self.seeds(model, &axes, &model_path, problems);
             let others: Vec<&Axis> = axes
                 .iter()
                 .copied()
-                .filter(|a| !is_k(&a.key.name) && a.key.name != "seed")
+                .filter(|a| !kind.is_k(&a.key.name) && a.key.name != "seed")
                 .collect();
             let fixed: Vec<Entry> = model
                 .entries
                 .iter()
                 .filter(|(k, _)| {
-                    !is_k(&k.name)
+                    !kind.is_k(&k.name)
                         && k.name != "seed"
                         && !others.iter().any(|a| a.key.name == k.name)
                 })
@@ -595,7 +552,7 @@ impl GridFile {
             };
             // A value an axis overrides is never built into a cell, but a typo in it is still a
             // typo of the file: build the model's table as written once, to check it.
-            if let Some((k, k_span)) = ks.first()
+            if let Some(k) = ks.first()
                 && model
                     .entries
                     .iter()
@@ -604,19 +561,13 @@ impl GridFile {
                 let mut entries: Vec<Entry> = model
                     .entries
                     .iter()
-                    .filter(|(key, _)| !is_k(&key.name) && key.name != "seed")
+                    .filter(|(key, _)| !kind.is_k(&key.name) && key.name != "seed")
                     .map(|(key, v)| Self::entry(&model_path, key, v))
                     .collect();
-                entries.push(Entry {
-                    name: k_param.to_owned(),
-                    value: toml::Value::Integer(*k as i64),
-                    path: format!("{model_path}.k"),
-                    key_span: k_span.clone(),
-                    value_span: k_span.clone(),
-                });
-                let rendered = decode::render(&entries);
-                if let Err(BuildError::Parse(err)) = kind.build(rendered.deserializer()) {
-                    problems.push(rendered.problem(src, &whole, &err));
+                entries.extend(k_entry(kind, k, &model_path));
+                if let Err(BuildError::Parse { key, error }) = kind.build(decode::table(&entries))
+                {
+                    problems.push(decode::problem(&entries, src, &whole, &key, error.message()));
                 }
             }
             let mut n_cells = 0;
@@ -629,7 +580,7 @@ impl GridFile {
                     .zip(combo)
                     .map(|(a, &i)| (a.key.name.clone(), a.values[i].value.clone()))
                     .collect();
-                for (k, k_span) in &ks {
+                for k in &ks {
                     let mut entries = fixed.clone();
                     for (a, &i) in others.iter().zip(combo) {
                         entries.push(Entry {
@@ -640,90 +591,41 @@ impl GridFile {
                             value_span: a.values[i].span.clone(),
                         });
                     }
-                    entries.push(Entry {
-                        name: k_param.to_owned(),
-                        value: toml::Value::Integer(*k as i64),
-                        path: format!("{model_path}.k"),
-                        key_span: k_span.clone(),
-                        value_span: k_span.clone(),
-                    });
-                    let rendered = decode::render(&entries);
-                    match kind.build(rendered.deserializer()) {
-                        Ok(c) => {
-                            let mut canon: Vec<(String, String)> = entries
-                                .iter()
-                                .map(|e| {
-                                    let mut s = String::new();
-                                    decode::push_value(&mut s, &e.value);
-                                    (e.name.clone(), s)
-                                })
-                                .collect();
-                            canon.sort();
-                            built.push((axis_values.clone(), *k, Arc::from(c), canon));
-                        }
-                        Err(BuildError::Parse(err)) => {
-                            problems.push(rendered.problem(src, &whole, &err))
-                        }
+                    entries.extend(k_entry(kind, k, &model_path));
+                    match kind.build(decode::table(&entries)) {
+                        Ok(c) => built.push(Built {
+                            axis_values: axis_values.clone(),
+                            k: k.as_ref().map(|(k, _)| *k),
+                            clusterer: Arc::from(c),
+                            canon: canonical(&entries),
+                        }),
+                        Err(BuildError::Parse { key, error }) => problems.push(decode::problem(
+                            &entries,
+                            src,
+                            &whole,
+                            &key,
+                            error.message(),
+                        )),
                         Err(BuildError::Invalid(err)) => {
-                            let p = match &err {
-                                clusterlab_core::Error::InvalidParameter { name, .. } => {
-                                    match rendered.entry(name) {
-                                        Some(e) => {
-                                            src.problem(&e.value_span, &e.path, err.to_string())
-                                        }
-                                        None => {
-                                            src.problem(&model.span, &model_path, err.to_string())
-                                        }
-                                    }
-                                }
-                                _ => src.problem(&model.span, &model_path, err.to_string()),
+                            let key = match &err {
+                                clusterlab_core::Error::InvalidParameter { name, .. } => *name,
+                                _ => "",
                             };
-                            problems.push(p);
+                            let message = err.to_string();
+                            problems.push(decode::problem(&entries, src, &whole, key, &message));
                         }
                     }
                 }
             }
             for (di, d) in datasets.iter().enumerate() {
-                // One problem per place in the file, however many of its K values are too
-                // large: `k = { from = 1, to = 200 }` on 100 samples is one mistake.
-                let mut too_large: Vec<(&Range<usize>, Vec<usize>)> = Vec::new();
-                for (k, k_span) in ks.iter().filter(|(k, _)| *k > d.data.n_samples()) {
-                    match too_large.iter_mut().find(|(span, _)| *span == k_span) {
-                        Some((_, list)) => list.push(*k),
-                        None => too_large.push((k_span, vec![*k])),
-                    }
-                }
-                for (k_span, list) in too_large {
-                    let on =
-                        d.id.as_deref()
-                            .map(|id| format!(" ({id})"))
-                            .unwrap_or_default();
-                    let which = match list.as_slice() {
-                        [k] => format!("k = {k} is"),
-                        [first, .., last] if list.len() > 4 => {
-                            format!("{} values of k ({first} to {last}) are", list.len())
-                        }
-                        _ => {
-                            let ks: Vec<String> = list.iter().map(usize::to_string).collect();
-                            format!("k = {} are", ks.join(", "))
-                        }
-                    };
-                    problems.push(src.problem(
-                        k_span,
-                        format!("{model_path}.k"),
-                        format!(
-                            "{which} larger than the data{on}: n_samples = {}",
-                            d.data.n_samples()
-                        ),
-                    ));
-                }
-                for (axis_values, k, clusterer, canon) in &built {
+                too_large_k(src, d, &ks, &model_path, problems);
+                for b in &built {
                     for &seed in &seeds {
                         let mut h = Fnv::new();
-                        h.write(kind.name().as_bytes());
+                        h.write(kind.name.as_bytes());
                         h.write(b"\0");
                         h.write(model.name.as_bytes());
-                        for (name, value) in canon {
+                        for (name, value) in &b.canon {
                             h.write(b"\0");
                             h.write(name.as_bytes());
                             h.write(b"=");
@@ -733,25 +635,28 @@ impl GridFile {
                         h.write(&seed.to_le_bytes());
                         h.write(b"\0data=");
                         h.write(&d.hash.to_le_bytes());
-                        let mut axes = axis_values.clone();
+                        let mut axes = b.axis_values.clone();
                         axes.extend(d.axes.iter().cloned());
                         cells.push(Cell {
                             index: cells.len(),
                             id: CellId(h.finish()),
                             model: model.name.clone(),
                             kind,
-                            k: *k,
+                            k: b.k,
                             seed,
                             axes,
                             data: di,
-                            clusterer: Arc::clone(clusterer),
+                            clusterer: Arc::clone(&b.clusterer),
                         });
                         n_cells += 1;
                     }
                 }
             }
             let mut summary: Vec<(String, Vec<String>)> = Vec::new();
-            summary.push(("k".into(), ks.iter().map(|(k, _)| k.to_string()).collect()));
+            if kind.k_param.is_some() {
+                let ks = ks.iter().flatten().map(|(k, _)| k.to_string()).collect();
+                summary.push(("k".into(), ks));
+            }
             summary.push(("seed".into(), seeds.iter().map(u64::to_string).collect()));
             for a in &others {
                 summary.push((
@@ -780,22 +685,171 @@ impl GridFile {
         }
         (cells, plans)
     }
+
+    /// A model's values of K, each with where it was written: an axis, else a fixed value in
+    /// the model's table, never a default. `Some(vec![None])` for an algorithm that finds K
+    /// itself; `None` (with a problem) when K is missing.
+    fn ks(
+        &self,
+        model: &super::ModelSection,
+        axes: &[&Axis],
+        model_path: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Vec<Option<(usize, Range<usize>)>>> {
+        let src = &self.source;
+        let kind = model.kind;
+        if kind.k_param.is_none() {
+            if let Some((k, _)) = model.entries.iter().find(|(k, _)| k.name == "k") {
+                problems.push(src.problem(
+                    &k.span,
+                    format!("{model_path}.k"),
+                    format!("`{}` finds the number of clusters itself: it has no K", kind.name),
+                ));
+            }
+            return Some(vec![None]);
+        }
+        let values: Vec<(toml::Value, Range<usize>)> =
+            match axes.iter().find(|a| kind.is_k(&a.key.name)) {
+                Some(a) => a.values.iter().map(|v| (v.value.clone(), v.span.clone())).collect(),
+                None => match model.entries.iter().find(|(k, _)| kind.is_k(&k.name)) {
+                    Some((_, v)) => vec![(v.to_toml(), v.span.clone())],
+                    None => {
+                        problems.push(src.problem(
+                            &model.span,
+                            model_path,
+                            format!(
+                                "model `{}` has no K: add `k = [...]` to [grid] or [grid.{}], \
+                                 or `k = ...` to the model",
+                                model.name, model.name
+                            ),
+                        ));
+                        return None;
+                    }
+                },
+            };
+        let mut ks = Vec::new();
+        for (v, span) in values {
+            match v.as_integer().and_then(|k| usize::try_from(k).ok()) {
+                Some(k) if k >= 1 => ks.push(Some((k, span))),
+                _ => problems.push(src.problem(&span, model_path, "k must be an integer >= 1")),
+            }
+        }
+        Some(ks)
+    }
+
+    /// A model's seeds: an axis, else a fixed value, else 0.
+    fn seeds(
+        &self,
+        model: &super::ModelSection,
+        axes: &[&Axis],
+        model_path: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<u64> {
+        let values: Vec<(toml::Value, Range<usize>)> =
+            match axes.iter().find(|a| a.key.name == "seed") {
+                Some(a) => a.values.iter().map(|v| (v.value.clone(), v.span.clone())).collect(),
+                None => match model.entries.iter().find(|(k, _)| k.name == "seed") {
+                    Some((_, v)) => vec![(v.to_toml(), v.span.clone())],
+                    None => vec![(toml::Value::Integer(0), model.span.clone())],
+                },
+            };
+        let mut seeds = Vec::new();
+        for (v, span) in &values {
+            match v.as_integer().and_then(|s| u64::try_from(s).ok()) {
+                Some(s) => seeds.push(s),
+                None => problems.push(self.source.problem(
+                    span,
+                    format!("{model_path}.seed"),
+                    "a seed is an integer >= 0",
+                )),
+            }
+        }
+        seeds
+    }
 }
 
-/// A configuration built for one combination of axis values and one K: the axis values, K,
-/// the configuration, and its parameters in canonical text (sorted) for the cell id.
-type Built = (
-    Vec<(String, toml::Value)>,
-    usize,
-    Arc<dyn Clusterer>,
-    Vec<(String, String)>,
-);
+/// The entry that sets K under the algorithm's own name for it (none without K).
+fn k_entry(
+    kind: &Algorithm,
+    k: &Option<(usize, Range<usize>)>,
+    model_path: &str,
+) -> Option<Entry> {
+    let (k, span) = k.as_ref()?;
+    Some(Entry {
+        name: kind.k_param?.to_owned(),
+        value: toml::Value::Integer(i64::try_from(*k).ok()?),
+        path: format!("{model_path}.k"),
+        key_span: span.clone(),
+        value_span: span.clone(),
+    })
+}
 
-fn int_of(v: &toml::Value) -> i64 {
-    match v {
-        toml::Value::Integer(i) => *i,
-        _ => -1,
+/// A configuration's parameters as sorted `(name, TOML text)` pairs: what its cells' ids hash.
+fn canonical(entries: &[Entry]) -> Vec<(String, String)> {
+    let mut canon: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| {
+            let mut s = String::new();
+            decode::push_value(&mut s, &e.value);
+            (e.name.clone(), s)
+        })
+        .collect();
+    canon.sort();
+    canon
+}
+
+/// One problem per place in the file where K is larger than the data, however many of its
+/// values are: `k = { from = 1, to = 200 }` on 100 samples is one mistake.
+fn too_large_k(
+    src: &super::Source,
+    d: &PlannedDataset,
+    ks: &[Option<(usize, Range<usize>)>],
+    model_path: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let mut too_large: Vec<(&Range<usize>, Vec<usize>)> = Vec::new();
+    for (k, k_span) in ks.iter().flatten().filter(|(k, _)| *k > d.data.n_samples()) {
+        match too_large.iter_mut().find(|(span, _)| *span == k_span) {
+            Some((_, list)) => list.push(*k),
+            None => too_large.push((k_span, vec![*k])),
+        }
     }
+    for (k_span, list) in too_large {
+        let on =
+            d.id.as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+        let which = match list.as_slice() {
+            [k] => format!("k = {k} is"),
+            [first, .., last] if list.len() > 4 => {
+                format!("{} values of k ({first} to {last}) are", list.len())
+            }
+            _ => {
+                let ks: Vec<String> = list.iter().map(usize::to_string).collect();
+                format!("k = {} are", ks.join(", "))
+            }
+        };
+        problems.push(src.problem(
+            k_span,
+            format!("{model_path}.k"),
+            format!(
+                "{which} larger than the data{on}: n_samples = {}",
+                d.data.n_samples()
+            ),
+        ));
+    }
+}
+
+/// A configuration built for one combination of axis values and one K.
+struct Built {
+    /// The other axes' values.
+    axis_values: Vec<(String, toml::Value)>,
+    /// K, for an algorithm that has one.
+    k: Option<usize>,
+    /// The validated configuration.
+    clusterer: Arc<dyn Clusterer>,
+    /// Its parameters in canonical text, for the cell id.
+    canon: Vec<(String, String)>,
 }
 
 /// Keeps a value usable in a file name.

@@ -12,6 +12,8 @@ use std::{collections::BTreeMap, fmt};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::registry::Registry;
+
 /// One plot to draw, as written in a `[[plot]]` table.
 ///
 /// # Examples
@@ -353,29 +355,38 @@ impl PlotSpec {
 }
 
 /// The plots drawn when a grid has no `[[plot]]` table: the truth scatter when the data has
-/// labels, the elbow when a K-means model exists, the selection plot when a Gaussian mixture
-/// exists, and the criteria plot whenever there is a model.
+/// labels, the plots that the models' scores feed ([`ScoreSpec::plot`]: the elbow for
+/// K-means' inertia, the selection plot for a mixture's BIC), and the criteria plot whenever
+/// there is a model.
 ///
-/// `kinds` are the models' kinds (`"kmeans"`, `"gmm"`), repeated or not.
+/// `kinds` are the models' kinds (`"kmeans"`, `"gmm"`), repeated or not; the plots follow the
+/// registry's order, whatever order the models were written in.
+///
+/// [`ScoreSpec::plot`]: crate::registry::ScoreSpec::plot
 ///
 /// ```
-/// use clusterlab_runner::plot::default_plots;
-/// let stems: Vec<String> = default_plots(true, &["kmeans", "gmm"])
+/// use clusterlab_runner::{plot::default_plots, registry::Registry};
+/// let stems: Vec<String> = default_plots(true, Registry::builtin(), &["gmm", "kmeans"])
 ///     .iter()
 ///     .map(|p| p.file_stem())
 ///     .collect();
 /// assert_eq!(stems, ["scatter_truth", "elbow", "selection", "criteria"]);
 /// ```
-pub fn default_plots(has_truth: bool, kinds: &[&str]) -> Vec<PlotSpec> {
+pub fn default_plots(has_truth: bool, registry: Registry, kinds: &[&str]) -> Vec<PlotSpec> {
     let mut plots = Vec::new();
     if has_truth {
         plots.push(PlotSpec::truth());
     }
-    if kinds.contains(&"kmeans") {
-        plots.push(PlotSpec::new(PlotKind::Elbow));
-    }
-    if kinds.contains(&"gmm") {
-        plots.push(PlotSpec::new(PlotKind::Selection));
+    let fed = registry
+        .all()
+        .iter()
+        .filter(|a| kinds.contains(&a.name))
+        .flat_map(|a| a.scores.iter().filter_map(|s| s.plot.clone()));
+    for kind in fed {
+        let spec = PlotSpec::new(kind);
+        if !plots.contains(&spec) {
+            plots.push(spec);
+        }
     }
     if !kinds.is_empty() {
         plots.push(PlotSpec::new(PlotKind::Criteria));
@@ -775,7 +786,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_models() {
         let stems = |t, k: &[&str]| -> Vec<String> {
-            default_plots(t, k)
+            default_plots(t, Registry::builtin(), k)
                 .iter()
                 .map(PlotSpec::file_stem)
                 .collect()
