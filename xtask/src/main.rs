@@ -32,6 +32,9 @@ TASKS (forwarded to the optimised `clusterlab` binary; see `cargo xtask <TASK> -
 
 DEVELOPER TASKS:
     ci                run exactly what CI runs (.ci/run)
+    explore [--seed S]
+                      run the tests with the property tests on a fresh random seed (printed;
+                      or S) instead of the fixed seed `cargo test` uses
     python            create .venv with the pinned scikit-learn (for fixtures and benchmarks)
     docs [--check]    regenerate the images in docs/img/ that the README shows
                       (--check: fail if the committed ones are stale)
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
                 .current_dir(&root),
         ),
         "python" => python_env(&root),
+        "explore" => explore(&root, &rest),
         "docs" => docs(&root, &rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -121,6 +125,32 @@ fn build_release(root: &Path) -> Result<(), String> {
             ])
             .current_dir(root),
     )
+}
+
+/// Runs the workspace's tests with the property tests on another seed than the fixed one of
+/// `.cargo/config.toml`, to look for cases CI never tries. A failure prints the seed that
+/// reproduces it; proptest also saves the shrunk case under `proptest-regressions/`.
+fn explore(root: &Path, args: &[OsString]) -> Result<(), String> {
+    let usage = "usage: cargo xtask explore [--seed S]";
+    let seed: u64 = match args {
+        [] => {
+            use std::hash::{BuildHasher, RandomState};
+            RandomState::new().hash_one(std::process::id())
+        }
+        [flag, value] if flag == "--seed" => value
+            .to_str()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("--seed takes a whole number; {usage}"))?,
+        _ => return Err(usage.into()),
+    };
+    println!("property tests on PROPTEST_RNG_SEED={seed}");
+    status(
+        cargo()
+            .args(["test", "--workspace", "--tests"])
+            .env("PROPTEST_RNG_SEED", seed.to_string())
+            .current_dir(root),
+    )
+    .map_err(|e| format!("{e}; reproduce with `cargo xtask explore --seed {seed}`"))
 }
 
 fn python_env(root: &Path) -> Result<(), String> {

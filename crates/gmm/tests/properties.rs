@@ -285,7 +285,10 @@ fn dyn_clusterer_and_summary() {
     let m = c.fit_dyn(x.view(), 0).unwrap();
     let s = m.summary();
     let typed = gm.fit(x.view(), 0).unwrap();
-    assert_eq!(s.score("log_likelihood"), Some(typed.score(x.view()).unwrap()));
+    assert_eq!(
+        s.score("log_likelihood"),
+        Some(typed.score(x.view()).unwrap())
+    );
     assert_eq!(s.score("bic"), Some(typed.bic(x.view()).unwrap()));
     assert_eq!(s.score("aic"), Some(typed.aic(x.view()).unwrap()));
     assert_eq!(s.score("lower_bound"), Some(typed.lower_bound()));

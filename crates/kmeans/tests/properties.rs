@@ -285,7 +285,10 @@ fn works_through_the_core_traits_and_round_trips_as_json() {
     assert_eq!(Clusterer::n_clusters(&km), Some(3));
     let model = km.fit_dyn(x.view(), 1).unwrap();
     let s = model.summary();
-    assert_eq!(s.score("inertia"), Some(km.fit(x.view(), 1).unwrap().inertia()));
+    assert_eq!(
+        s.score("inertia"),
+        Some(km.fit(x.view(), 1).unwrap().inertia())
+    );
     let json = model.to_json();
     assert_eq!(json["centers"].as_array().unwrap().len(), 3);
     let back: KMeansModel = serde_json::from_value(json).unwrap();

@@ -314,7 +314,6 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
     let data = &plan.datasets[cell.data].data;
     let mut metrics = metric_values(plan, data, model.labels(), cell.seed);
     if let Some(n_refs) = plan.gap_refs {
-
         // The gap at this cell's K, with this cell's configuration clustering the reference
         // sets; every reference fit's seed derives from the cell's seed.
         let cluster = |x: ndarray::ArrayView2<'_, f64>, _k: usize, seed: u64| {

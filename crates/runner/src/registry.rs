@@ -10,7 +10,7 @@
 //!
 //! Adding an algorithm is its crate, an impl of [`Params`] for its parameter struct, and one
 //! entry in [`BUILTIN`]. The test `a_toy_algorithm_runs_through_a_grid` (in
-//! `tests/run_grid.rs`) registers an algorithm that exists only in the test and runs a grid
+//! `tests/toy_algorithm.rs`) registers an algorithm that exists only in the test and runs a grid
 //! with it, to keep that promise honest.
 //!
 //! Parameters travel typed: the grid planner assembles a cell's parameters as a
@@ -309,34 +309,34 @@ pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
 );
 
 const GMM_SCORES: &[ScoreSpec] = &[
-        ScoreSpec {
-            name: "log_likelihood",
-            better: Better::Higher,
-            criterion: None,
-            plot: Some(PlotKind::Selection),
-            description: "mean per-sample log-likelihood of the training data",
-        },
-        ScoreSpec {
-            name: "lower_bound",
-            better: Better::Higher,
-            criterion: None,
-            plot: None,
-            description: "the EM lower bound at the returned parameters",
-        },
-        ScoreSpec {
-            name: "bic",
-            better: Better::Lower,
-            criterion: Some(Criterion::Bic),
-            plot: Some(PlotKind::Selection),
-            description: "Bayesian information criterion (scikit-learn's sign: lower is better)",
-        },
-        ScoreSpec {
-            name: "aic",
-            better: Better::Lower,
-            criterion: None,
-            plot: None,
-            description: "Akaike information criterion (lower is better)",
-        },
+    ScoreSpec {
+        name: "log_likelihood",
+        better: Better::Higher,
+        criterion: None,
+        plot: Some(PlotKind::Selection),
+        description: "mean per-sample log-likelihood of the training data",
+    },
+    ScoreSpec {
+        name: "lower_bound",
+        better: Better::Higher,
+        criterion: None,
+        plot: None,
+        description: "the EM lower bound at the returned parameters",
+    },
+    ScoreSpec {
+        name: "bic",
+        better: Better::Lower,
+        criterion: Some(Criterion::Bic),
+        plot: Some(PlotKind::Selection),
+        description: "Bayesian information criterion (scikit-learn's sign: lower is better)",
+    },
+    ScoreSpec {
+        name: "aic",
+        better: Better::Lower,
+        criterion: None,
+        plot: None,
+        description: "Akaike information criterion (lower is better)",
+    },
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
@@ -455,7 +455,8 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_its_key() {
-        let Err(BuildError::Parse { key, .. }) = KMEANS.build(table("n_clusters = 2\nn_init = 1.5"))
+        let Err(BuildError::Parse { key, .. }) =
+            KMEANS.build(table("n_clusters = 2\nn_init = 1.5"))
         else {
             panic!("accepted");
         };

@@ -156,13 +156,7 @@ pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
         );
     }
     for m in &plan.models {
-        let _ = writeln!(
-            s,
-            "model {} ({}): {} cells",
-            m.name,
-            m.kind.name,
-            m.n_cells
-        );
+        let _ = writeln!(s, "model {} ({}): {} cells", m.name, m.kind.name, m.n_cells);
         for (name, values) in &m.axes {
             let _ = writeln!(s, "  {name}: {}", values.join(", "));
         }

@@ -54,7 +54,11 @@ pub fn problem(
     message: &str,
 ) -> Problem {
     let message = with_suggestion(message);
-    match entries.iter().rev().find(|e| !key.is_empty() && e.name == key) {
+    match entries
+        .iter()
+        .rev()
+        .find(|e| !key.is_empty() && e.name == key)
+    {
         Some(e) if message.starts_with("unknown field") => {
             src.problem(&e.key_span, &e.path, message)
         }
@@ -246,7 +250,11 @@ mod tests {
         let entries = [entry("tol", toml::Value::Float(1.0), 0)];
         let p = read(&entries, &src);
         assert_eq!(p.key, "model");
-        assert!(p.message.contains("missing field `n_init`"), "{}", p.message);
+        assert!(
+            p.message.contains("missing field `n_init`"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]

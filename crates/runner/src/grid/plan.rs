@@ -448,7 +448,13 @@ impl GridFile {
             let spec = match spec {
                 Ok(spec) => spec,
                 Err(BuildError::Parse { key, error }) => {
-                    problems.push(decode::problem(&entries, src, &whole, &key, error.message()));
+                    problems.push(decode::problem(
+                        &entries,
+                        src,
+                        &whole,
+                        &key,
+                        error.message(),
+                    ));
                     continue;
                 }
                 Err(BuildError::Invalid(e)) => {
@@ -565,9 +571,14 @@ impl GridFile {
                     .map(|(key, v)| Self::entry(&model_path, key, v))
                     .collect();
                 entries.extend(k_entry(kind, k, &model_path));
-                if let Err(BuildError::Parse { key, error }) = kind.build(decode::table(&entries))
-                {
-                    problems.push(decode::problem(&entries, src, &whole, &key, error.message()));
+                if let Err(BuildError::Parse { key, error }) = kind.build(decode::table(&entries)) {
+                    problems.push(decode::problem(
+                        &entries,
+                        src,
+                        &whole,
+                        &key,
+                        error.message(),
+                    ));
                 }
             }
             let mut n_cells = 0;
@@ -703,14 +714,21 @@ impl GridFile {
                 problems.push(src.problem(
                     &k.span,
                     format!("{model_path}.k"),
-                    format!("`{}` finds the number of clusters itself: it has no K", kind.name),
+                    format!(
+                        "`{}` finds the number of clusters itself: it has no K",
+                        kind.name
+                    ),
                 ));
             }
             return Some(vec![None]);
         }
         let values: Vec<(toml::Value, Range<usize>)> =
             match axes.iter().find(|a| kind.is_k(&a.key.name)) {
-                Some(a) => a.values.iter().map(|v| (v.value.clone(), v.span.clone())).collect(),
+                Some(a) => a
+                    .values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.span.clone()))
+                    .collect(),
                 None => match model.entries.iter().find(|(k, _)| kind.is_k(&k.name)) {
                     Some((_, v)) => vec![(v.to_toml(), v.span.clone())],
                     None => {
@@ -747,7 +765,11 @@ impl GridFile {
     ) -> Vec<u64> {
         let values: Vec<(toml::Value, Range<usize>)> =
             match axes.iter().find(|a| a.key.name == "seed") {
-                Some(a) => a.values.iter().map(|v| (v.value.clone(), v.span.clone())).collect(),
+                Some(a) => a
+                    .values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.span.clone()))
+                    .collect(),
                 None => match model.entries.iter().find(|(k, _)| k.name == "seed") {
                     Some((_, v)) => vec![(v.to_toml(), v.span.clone())],
                     None => vec![(toml::Value::Integer(0), model.span.clone())],
@@ -769,11 +791,7 @@ impl GridFile {
 }
 
 /// The entry that sets K under the algorithm's own name for it (none without K).
-fn k_entry(
-    kind: &Algorithm,
-    k: &Option<(usize, Range<usize>)>,
-    model_path: &str,
-) -> Option<Entry> {
+fn k_entry(kind: &Algorithm, k: &Option<(usize, Range<usize>)>, model_path: &str) -> Option<Entry> {
     let (k, span) = k.as_ref()?;
     Some(Entry {
         name: kind.k_param?.to_owned(),

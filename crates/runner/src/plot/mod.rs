@@ -113,7 +113,11 @@ pub fn plots_of(dir: &Path) -> Result<Vec<PlotSpec>, PlotError> {
         None => Vec::new(),
     };
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    Ok(default_plots(has_truth, crate::registry::Registry::builtin(), &kinds))
+    Ok(default_plots(
+        has_truth,
+        crate::registry::Registry::builtin(),
+        &kinds,
+    ))
 }
 
 /// The experiment's name from `experiment.toml`, else the folder's name.
