@@ -50,7 +50,8 @@ fn main() -> ExitCode {
     let rest: Vec<OsString> = args.collect();
     let root = workspace_root();
     let result = match task.to_str().unwrap_or("") {
-        "run" | "fit" | "data" | "plot" | "bench" => forward(&root, &task, &rest),
+        "run" | "fit" | "data" | "plot" => forward(&root, &task, &rest),
+        "bench" => bench(&root, &rest),
         "ci" => status(
             Command::new("bash")
                 .arg(root.join(".ci/run"))
@@ -97,21 +98,22 @@ fn cargo() -> Command {
 
 /// Builds `clusterlab` (release) and runs it with `task` and `rest`, in the caller's folder.
 fn forward(root: &Path, task: &OsString, rest: &[OsString]) -> Result<(), String> {
-    build_release(root)?;
-    let exe = target_dir(root)
-        .join("release")
-        .join(format!("clusterlab{}", env::consts::EXE_SUFFIX));
-    let mut cmd = Command::new(&exe);
+    let mut cmd = release_binary(root, "clusterlab", "clusterlab")?;
     cmd.arg(task).args(rest);
-    let venv_python = root.join(".venv/bin/python");
-    if env::var_os("CLUSTERLAB_PYTHON").is_none() && venv_python.exists() {
-        cmd.env("CLUSTERLAB_PYTHON", venv_python);
-    }
-    cmd.env("CLUSTERLAB_ROOT", root);
     status(&mut cmd)
 }
 
-fn build_release(root: &Path) -> Result<(), String> {
+/// Builds `clusterlab-bench` (release, its own crate: the user's binary carries no benchmark)
+/// and runs it with `rest`.
+fn bench(root: &Path, rest: &[OsString]) -> Result<(), String> {
+    let mut cmd = release_binary(root, "clusterlab-bench", "clusterlab-bench")?;
+    cmd.args(rest);
+    status(&mut cmd)
+}
+
+/// Builds `bin` of `package` with the release profile and returns a command running it, with
+/// the environment the benchmarks and the runner read.
+fn release_binary(root: &Path, package: &str, bin: &str) -> Result<Command, String> {
     status(
         cargo()
             .args([
@@ -119,12 +121,22 @@ fn build_release(root: &Path) -> Result<(), String> {
                 "--release",
                 "--quiet",
                 "--package",
-                "clusterlab-runner",
+                package,
                 "--bin",
-                "clusterlab",
+                bin,
             ])
             .current_dir(root),
-    )
+    )?;
+    let exe = target_dir(root)
+        .join("release")
+        .join(format!("{bin}{}", env::consts::EXE_SUFFIX));
+    let mut cmd = Command::new(&exe);
+    let venv_python = root.join(".venv/bin/python");
+    if env::var_os("CLUSTERLAB_PYTHON").is_none() && venv_python.exists() {
+        cmd.env("CLUSTERLAB_PYTHON", venv_python);
+    }
+    cmd.env("CLUSTERLAB_ROOT", root);
+    Ok(cmd)
 }
 
 /// Runs the workspace's tests with the property tests on another seed than the fixed one of

@@ -223,7 +223,7 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
                 mat_mut(y, m, d),
                 Accum::Replace,
                 mat(x, m, d),
-                mat(contiguous(&u), d, d),
+                mat(contiguous(u), d, d),
                 1.0,
                 Par::Seq,
             );
@@ -238,8 +238,8 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
             for (s, v) in sq.iter_mut().zip(x) {
                 *s = v * v;
             }
-            let p = mat(contiguous(&p), k, d);
-            let mp = mat(contiguous(&mp), k, d);
+            let p = mat(contiguous(p), k, d);
+            let mp = mat(contiguous(mp), k, d);
             matmul(
                 mat_mut(out, m, k),
                 Accum::Replace,
@@ -263,7 +263,7 @@ fn weighted_log_prob_impl(est: &Estimator, x: &[f64], scratch: &mut Scratch, out
             }
         }
         Form::Spherical { p, mp, c } => {
-            let mp = mat(contiguous(&mp), k, d);
+            let mp = mat(contiguous(mp), k, d);
             matmul(
                 mat_mut(out, m, k),
                 Accum::Replace,

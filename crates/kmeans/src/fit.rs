@@ -160,7 +160,7 @@ fn same_clustering(a: &[usize], b: &[usize], k: usize) -> bool {
 
 fn flat(c: &Array2<f64>) -> &[f64] {
     // Centers are always built in standard layout here.
-    contiguous(&c)
+    contiguous(c)
 }
 
 /// scikit-learn's `_kmeans_single_lloyd`.

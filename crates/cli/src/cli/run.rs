@@ -1,0 +1,207 @@
+//! `clusterlab run`: run an experiment grid.
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+
+use clap::Args;
+use clusterlab_experiment::{
+    exec::{self, Observer, RunOptions},
+    grid::{GridFile, Plan},
+};
+
+/// The progress bar of a run (absent when nobody watches).
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Observer for Bar {
+    fn start(&self, todo: usize) {
+        let Some(bar) = &self.0 else { return };
+        if todo == 0 {
+            return;
+        }
+        bar.set_length(todo as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} cells, {elapsed} elapsed, ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+
+    fn cell_done(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Arguments of `clusterlab run`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Runs every cell of a TOML experiment grid (each model x dataset x axis values x K \
+                  x seed) in parallel and writes results/NAME/: runs.csv, summary.csv, \
+                  experiment.toml, meta.json, data.csv, models/ and plots/. The whole file is \
+                  checked before anything runs. Running the same file again computes only the \
+                  cells that have no result yet."
+)]
+pub struct RunArgs {
+    /// The grid file (TOML). Relative paths inside it are relative to the file.
+    pub grid: PathBuf,
+    /// Results folder (default: results/NAME, NAME from `[experiment]` or the file's stem).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Cells run in parallel on this many threads (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Discard earlier results in the folder and recompute every cell.
+    #[arg(long)]
+    pub force: bool,
+    /// Check the file and print the axes, cells per model and results folder; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Runs the grid.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        if self.jobs == Some(0) {
+            anyhow::bail!("--jobs must be at least 1");
+        }
+        let plan = GridFile::load(&self.grid)?;
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&plan.grid.experiment.name));
+        if self.dry_run {
+            print!("{}", dry_run_text(&plan, &out));
+            return Ok(ExitCode::SUCCESS);
+        }
+        let opts = RunOptions {
+            out_dir: out.clone(),
+            jobs: self.jobs,
+            force: self.force,
+        };
+        // A bar only for a person watching: never in a pipe, a log file or with --quiet.
+        let bar =
+            Bar((!self.quiet && std::io::stdout().is_terminal())
+                .then(indicatif::ProgressBar::hidden));
+        let outcome = exec::run_observed(&plan, &opts, &bar)?;
+        // The plots are drawn from the results folder alone, as `clusterlab plot` draws them.
+        let plots = clusterlab_report::draw_all(&out, &plan.plots);
+        let report = clusterlab_report::write_report(&out).err();
+        let mut plots_failed = 0;
+        for p in &plots {
+            match &p.result {
+                Ok(files) if !self.quiet => {
+                    for f in files {
+                        println!("wrote {}", f.display());
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    plots_failed += 1;
+                    eprintln!("error: plot {}: {err}", p.stem);
+                }
+            }
+        }
+        if let Some(err) = &report {
+            eprintln!("error: report.html: {err}");
+        }
+        if !self.quiet {
+            println!(
+                "{}: {} cells ({} run, {} already done, {} failed) in {:.2} s on {} threads -> {}",
+                plan.grid.experiment.name,
+                outcome.n_cells,
+                outcome.n_run,
+                outcome.n_skipped,
+                outcome.failed.len(),
+                outcome.cells_seconds,
+                outcome.threads,
+                out.display()
+            );
+        }
+        if !self.quiet && !outcome.best_k.is_empty() {
+            println!(
+                "best K (mean over seeds; [seeds' min-max, agreeing/seeds] when they differ):"
+            );
+            print!("{}", exec::best_k_table(&outcome.best_k));
+        }
+        if !outcome.failed.is_empty() {
+            eprintln!("{} cells failed:", outcome.failed.len());
+            for f in &outcome.failed {
+                let k = f.k.map(|k| format!(" k={k}")).unwrap_or_default();
+                eprintln!("  {} {}{k} seed={}: {}", f.id, f.model, f.seed, f.error);
+            }
+        }
+        if plots_failed > 0 {
+            eprintln!(
+                "{plots_failed} of {} plots could not be drawn (the results are intact; \
+                 `clusterlab plot {}` redraws them)",
+                plots.len(),
+                out.display()
+            );
+        }
+        if outcome.failed.is_empty() && plots_failed == 0 && report.is_none() {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// What `--dry-run` prints.
+pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let g = &plan.grid;
+    let _ = writeln!(s, "experiment: {}", g.experiment.name);
+    if let Some(d) = &g.experiment.description {
+        let _ = writeln!(s, "  {d}");
+    }
+    let _ = writeln!(
+        s,
+        "data: {} ({} dataset{})",
+        g.data.kind,
+        plan.datasets.len(),
+        if plan.datasets.len() == 1 { "" } else { "s" }
+    );
+    for d in &plan.datasets {
+        let _ = writeln!(
+            s,
+            "  {}: {} samples x {} features{}",
+            d.id.as_deref().unwrap_or("data"),
+            d.data.n_samples(),
+            d.data.n_features(),
+            if d.data.labels().is_some() {
+                ", labelled"
+            } else {
+                ""
+            }
+        );
+    }
+    for m in &plan.models {
+        let _ = writeln!(s, "model {} ({}): {} cells", m.name, m.kind.name, m.n_cells);
+        for (name, values) in &m.axes {
+            let _ = writeln!(s, "  {name}: {}", values.join(", "));
+        }
+    }
+    let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    let metrics: Vec<&str> = plan.metrics.iter().map(|m| m.name()).collect();
+    let _ = writeln!(s, "metrics: {}", metrics.join(", "));
+    let stems: Vec<String> = plan.plots.iter().map(|p| p.file_stem()).collect();
+    let _ = writeln!(
+        s,
+        "plots{}: {}",
+        if plan.default_plots { " (default)" } else { "" },
+        stems.join(", ")
+    );
+    let _ = writeln!(s, "results: {}", out.display());
+    s
+}

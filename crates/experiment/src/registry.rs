@@ -1,0 +1,547 @@
+//! The plug-in point: one [`Algorithm`] descriptor per algorithm, in one list.
+//!
+//! A descriptor says everything the rest of clusterlab needs to know about an algorithm: its
+//! name in grid files, the name of its K parameter (or none, for an algorithm that finds K
+//! itself), how a table of parameters becomes a validated [`Clusterer`], and the scores its
+//! models report, each with which way is better and the best-K criterion and default plot it
+//! feeds. Everything else is derived from the descriptors: the parameter names a `[grid]` axis
+//! may set, the score columns of `runs.csv` and `summary.csv`, the criteria of `best_k.csv`,
+//! the default plots, the `fit` subcommand and the error messages that list the kinds.
+//!
+//! Adding an algorithm is its crate, an impl of [`Params`] for its parameter struct, and one
+//! entry in [`BUILTIN`]. The test `a_toy_algorithm_runs_through_a_grid` (in
+//! `tests/toy_algorithm.rs`) registers an algorithm that exists only in the test and runs a grid
+//! with it, to keep that promise honest.
+//!
+//! Parameters travel typed: the grid planner assembles a cell's parameters as a
+//! [`toml::Table`] of typed values (K inserted as an integer under the algorithm's
+//! [`k_param`](Algorithm::k_param)) and the algorithm's own serde struct reads it directly;
+//! no TOML text is rendered and parsed again.
+
+use std::fmt;
+
+use clusterlab_core::Clusterer;
+use clusterlab_data::DatasetSpec;
+use clusterlab_gmm::GaussianMixtureParams;
+use clusterlab_kmeans::KMeansParams;
+use clusterlab_metrics::select::Criterion;
+use serde::de::DeserializeOwned;
+
+use crate::plots::PlotKind;
+
+/// A parameter struct of an algorithm crate: scikit-learn's names, `deny_unknown_fields`, and a
+/// `build` that validates it into a configuration.
+pub trait Params: DeserializeOwned + 'static {
+    /// The validated configuration.
+    type Config: Clusterer + 'static;
+
+    /// Checks the values (ranges, shapes) and returns the configuration.
+    fn validate(&self) -> clusterlab_core::Result<Self::Config>;
+}
+
+impl Params for KMeansParams {
+    type Config = clusterlab_kmeans::KMeans;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
+impl Params for GaussianMixtureParams {
+    type Config = clusterlab_gmm::GaussianMixture;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
+/// Which way a score is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Smaller values are better (inertia, BIC).
+    Lower,
+    /// Larger values are better (log-likelihood).
+    Higher,
+}
+
+impl Better {
+    /// `"lower is better"` or `"higher is better"`, for captions.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Better::Lower => "lower is better",
+            Better::Higher => "higher is better",
+        }
+    }
+}
+
+/// A score that an algorithm's models report ([`clusterlab_core::FitSummary::scores`]).
+#[derive(Debug, Clone)]
+pub struct ScoreSpec {
+    /// The name: the key in the model's summary and the column in the result tables.
+    pub name: &'static str,
+    /// Which way is better.
+    pub better: Better,
+    /// The best-K criterion that reads this score, if any (its
+    /// [`series`](Criterion::series) is this score's name).
+    pub criterion: Option<Criterion>,
+    /// The plot drawn by default when a grid has a model that reports this score.
+    pub plot: Option<PlotKind>,
+    /// One line for the docs.
+    pub description: &'static str,
+}
+
+/// Why a table of parameters did not become a configuration.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The table does not fit the parameter struct (unknown key, wrong type, bad variant):
+    /// the error and the parameter it concerns (empty for the table as a whole).
+    Parse {
+        /// The parameter, when the error is about one.
+        key: String,
+        /// What serde said.
+        error: toml::de::Error,
+    },
+    /// The values were read but are not valid (`tol < 0`, ...).
+    Invalid(clusterlab_core::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Parse { key, error } if key.is_empty() => {
+                f.write_str(error.message().trim())
+            }
+            BuildError::Parse { key, error } => write!(f, "`{key}`: {}", error.message().trim()),
+            BuildError::Invalid(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Reads a value into `T`, remembering the key an error is about.
+pub fn deserialize_tracked<T: DeserializeOwned>(value: toml::Value) -> Result<T, BuildError> {
+    deserialize_tracked_with(value, |de| T::deserialize(de))
+}
+
+/// Reads a value with `read` (a `Deserialize` impl, or a function that picks one, such as
+/// [`DatasetSpec::from_kind`]), remembering the key an error is about.
+///
+/// The key of an unknown field is in serde's message (the error is raised before the key is
+/// entered); every other error's key is the path to where it was raised.
+pub fn deserialize_tracked_with<T>(
+    value: toml::Value,
+    read: impl FnOnce(
+        serde_path_to_error::Deserializer<'_, '_, toml::Value>,
+    ) -> Result<T, toml::de::Error>,
+) -> Result<T, BuildError> {
+    let mut track = serde_path_to_error::Track::new();
+    read(serde_path_to_error::Deserializer::new(value, &mut track)).map_err(|error| {
+        let path = track.path().to_string();
+        let message = error.message();
+        let key = if message.starts_with("unknown field") {
+            message.split('`').nth(1).unwrap_or_default().to_owned()
+        } else if path == "." {
+            String::new()
+        } else {
+            path
+        };
+        BuildError::Parse { key, error }
+    })
+}
+
+/// The fields a serde struct accepts, as its derived `Deserialize` declares them.
+///
+/// A deserializer that only records the `fields` of `deserialize_struct` and stops: the list
+/// is serde's own, so it cannot drift from the struct.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Fields(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> de::Deserializer<'de> for &mut Fields {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields = Fields(None);
+    let _ = T::deserialize(&mut fields);
+    fields.0.unwrap_or_default()
+}
+
+fn build_with<P: Params>(table: toml::Table) -> Result<Box<dyn Clusterer>, BuildError> {
+    let params: P = deserialize_tracked(toml::Value::Table(table))?;
+    Ok(Box::new(params.validate().map_err(BuildError::Invalid)?))
+}
+
+/// One algorithm, as the rest of clusterlab sees it.
+///
+/// ```
+/// use clusterlab_experiment::registry::Registry;
+///
+/// let kmeans = Registry::builtin().get("kmeans").unwrap();
+/// assert_eq!(kmeans.k_param, Some("n_clusters"));
+/// assert!(kmeans.params().contains(&"n_init"));
+/// let mut table = toml::Table::new();
+/// table.insert("n_clusters".into(), 3.into());
+/// assert_eq!(kmeans.build(table)?.n_clusters(), Some(3));
+/// # Ok::<(), clusterlab_experiment::registry::BuildError>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Algorithm {
+    /// The name in grid files (`kind = "kmeans"`) and in the `kind` column.
+    pub name: &'static str,
+    /// What it is, in a few words (for `--help` and the docs).
+    pub summary: &'static str,
+    /// The parameter that K sets (scikit-learn's name), or `None` for an algorithm that finds
+    /// K itself.
+    pub k_param: Option<&'static str>,
+    /// The scores its models report.
+    pub scores: &'static [ScoreSpec],
+    params: fn() -> &'static [&'static str],
+    build: fn(toml::Table) -> Result<Box<dyn Clusterer>, BuildError>,
+}
+
+impl fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Algorithm")
+            .field("name", &self.name)
+            .field("k_param", &self.k_param)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Algorithm {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Algorithm {
+    /// The descriptor of an algorithm whose parameters are `P`.
+    pub const fn new<P: Params>(
+        name: &'static str,
+        summary: &'static str,
+        k_param: Option<&'static str>,
+        scores: &'static [ScoreSpec],
+    ) -> Algorithm {
+        Algorithm {
+            name,
+            summary,
+            k_param,
+            scores,
+            params: field_names::<P>,
+            build: build_with::<P>,
+        }
+    }
+
+    /// Every parameter name the algorithm accepts, as its crate spells them (read from its
+    /// serde struct).
+    pub fn params(&self) -> &'static [&'static str] {
+        (self.params)()
+    }
+
+    /// Reads a table of typed parameters into a validated configuration.
+    pub fn build(&self, params: toml::Table) -> Result<Box<dyn Clusterer>, BuildError> {
+        (self.build)(params)
+    }
+
+    /// Whether `name` sets this algorithm's K (`k`, or the K parameter's own name).
+    pub fn is_k(&self, name: &str) -> bool {
+        self.k_param.is_some() && (name == "k" || Some(name) == self.k_param)
+    }
+
+    /// A score of the algorithm by name.
+    pub fn score(&self, name: &str) -> Option<&'static ScoreSpec> {
+        self.scores.iter().find(|s| s.name == name)
+    }
+}
+
+const INERTIA: ScoreSpec = ScoreSpec {
+    name: "inertia",
+    better: Better::Lower,
+    criterion: Some(Criterion::Elbow),
+    plot: Some(PlotKind::Elbow),
+    description: "sum of squared distances of the samples to their closest center",
+};
+
+const KMEANS_SCORES: &[ScoreSpec] = &[INERTIA];
+
+/// The K-means descriptor.
+pub const KMEANS: Algorithm = Algorithm::new::<KMeansParams>(
+    "kmeans",
+    "K-means (Lloyd or Elkan), as scikit-learn's KMeans",
+    Some("n_clusters"),
+    KMEANS_SCORES,
+);
+
+/// The Gaussian mixture descriptor.
+pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
+    "gmm",
+    "a Gaussian mixture fitted by EM, as scikit-learn's GaussianMixture",
+    Some("n_components"),
+    GMM_SCORES,
+);
+
+const GMM_SCORES: &[ScoreSpec] = &[
+    ScoreSpec {
+        name: "log_likelihood",
+        better: Better::Higher,
+        criterion: None,
+        plot: Some(PlotKind::Selection),
+        description: "mean per-sample log-likelihood of the training data",
+    },
+    ScoreSpec {
+        name: "lower_bound",
+        better: Better::Higher,
+        criterion: None,
+        plot: None,
+        description: "the EM lower bound at the returned parameters",
+    },
+    ScoreSpec {
+        name: "bic",
+        better: Better::Lower,
+        criterion: Some(Criterion::Bic),
+        plot: Some(PlotKind::Selection),
+        description: "Bayesian information criterion (scikit-learn's sign: lower is better)",
+    },
+    ScoreSpec {
+        name: "aic",
+        better: Better::Lower,
+        criterion: None,
+        plot: None,
+        description: "Akaike information criterion (lower is better)",
+    },
+];
+
+/// The algorithms clusterlab ships, in the order of the docs and of the result columns.
+pub static BUILTIN: [Algorithm; 2] = [KMEANS, GMM];
+
+/// A list of algorithms: what a grid may name.
+#[derive(Debug, Clone, Copy)]
+pub struct Registry {
+    algorithms: &'static [Algorithm],
+}
+
+impl Registry {
+    /// The shipped algorithms.
+    pub fn builtin() -> Registry {
+        Registry {
+            algorithms: &BUILTIN,
+        }
+    }
+
+    /// Another list (a test's toy algorithm beside the shipped ones, say).
+    pub const fn new(algorithms: &'static [Algorithm]) -> Registry {
+        Registry { algorithms }
+    }
+
+    /// Every algorithm, in order.
+    pub fn all(&self) -> &'static [Algorithm] {
+        self.algorithms
+    }
+
+    /// The algorithm of a name.
+    ///
+    /// ```
+    /// use clusterlab_experiment::registry::Registry;
+    /// assert_eq!(Registry::builtin().get("gmm").map(|a| a.name), Some("gmm"));
+    /// assert!(Registry::builtin().get("dbscan").is_none());
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&'static Algorithm> {
+        self.algorithms.iter().find(|a| a.name == name)
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.algorithms.iter().map(|a| a.name).collect()
+    }
+
+    /// The score columns of the result tables: every algorithm's scores, in registry order,
+    /// each once. The same columns whatever models a grid has, so that tables of different
+    /// grids line up.
+    pub fn score_columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for s in self.algorithms.iter().flat_map(|a| a.scores) {
+            if !out.contains(&s.name) {
+                out.push(s.name);
+            }
+        }
+        out
+    }
+
+    /// A score's description by name (the first algorithm that reports it).
+    pub fn score(&self, name: &str) -> Option<&'static ScoreSpec> {
+        self.algorithms.iter().find_map(|a| a.score(name))
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::builtin()
+    }
+}
+
+/// The data kinds grid files may name (the data crate's own registry).
+pub fn data_kinds() -> &'static [&'static str] {
+    DatasetSpec::KINDS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    /// The smallest table that builds, per kind.
+    fn minimal(a: &Algorithm) -> toml::Table {
+        let mut t = toml::Table::new();
+        if let Some(k) = a.k_param {
+            t.insert(k.into(), 2.into());
+        }
+        t
+    }
+
+    #[test]
+    fn every_algorithm_builds_from_a_minimal_table() {
+        for a in Registry::builtin().all() {
+            let c = a.build(minimal(a)).unwrap();
+            assert_eq!(c.kind(), a.name);
+            assert_eq!(c.n_clusters(), a.k_param.map(|_| 2));
+            assert_eq!(Registry::builtin().get(a.name), Some(a));
+        }
+    }
+
+    #[test]
+    fn every_algorithm_refuses_a_typo_naming_the_key() {
+        for a in Registry::builtin().all() {
+            let mut t = minimal(a);
+            t.insert("max_iterr".into(), 3.into());
+            let Err(BuildError::Parse { key, error }) = a.build(t) else {
+                panic!("{} accepted a typo", a.name);
+            };
+            assert_eq!(key, "max_iterr");
+            let msg = crate::grid::with_suggestion(error.message());
+            assert!(msg.contains("did you mean `max_iter`?"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_key() {
+        let Err(BuildError::Parse { key, .. }) =
+            KMEANS.build(table("n_clusters = 2\nn_init = 1.5"))
+        else {
+            panic!("accepted");
+        };
+        assert_eq!(key, "n_init");
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names = Registry::builtin().names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), BUILTIN.len());
+    }
+
+    /// The parameter lists are serde's own: every name is accepted, and they include K.
+    #[test]
+    fn parameter_lists_are_the_structs_fields() {
+        assert_eq!(
+            KMEANS.params(),
+            [
+                "n_clusters",
+                "init",
+                "n_init",
+                "max_iter",
+                "tol",
+                "algorithm"
+            ]
+        );
+        for a in Registry::builtin().all() {
+            if let Some(k) = a.k_param {
+                assert!(a.params().contains(&k), "{}", a.name);
+            }
+            let mut t = minimal(a);
+            t.insert("zzz".into(), 1.into());
+            let Err(BuildError::Parse { error, .. }) = a.build(t) else {
+                panic!("{} accepted an unknown key", a.name);
+            };
+            let msg = error.message().to_owned();
+            let mut listed: Vec<&str> = msg.split('`').skip(1).step_by(2).skip(1).collect();
+            let mut ours = a.params().to_vec();
+            listed.sort_unstable();
+            ours.sort_unstable();
+            assert_eq!(listed, ours, "{msg}");
+        }
+    }
+
+    /// A score that feeds a criterion is that criterion's series.
+    #[test]
+    fn scores_feed_the_criteria_that_read_them() {
+        for a in Registry::builtin().all() {
+            for s in a.scores {
+                if let Some(c) = s.criterion {
+                    assert_eq!(c.series(), s.name, "{}", a.name);
+                }
+            }
+        }
+    }
+
+    /// Every score a descriptor declares is what its models report, and nothing else.
+    #[test]
+    fn models_report_exactly_their_declared_scores() {
+        let x = ndarray::array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0], [0.0, 0.2]];
+        for a in Registry::builtin().all() {
+            let model = a.build(minimal(a)).unwrap().fit_dyn(x.view(), 0).unwrap();
+            let summary = model.summary();
+            let reported: Vec<&str> = summary.scores.keys().map(String::as_str).collect();
+            let mut declared: Vec<&str> = a.scores.iter().map(|s| s.name).collect();
+            declared.sort_unstable();
+            assert_eq!(reported, declared, "{}", a.name);
+        }
+    }
+
+    #[test]
+    fn score_columns_are_every_algorithms_scores_in_order() {
+        assert_eq!(
+            Registry::builtin().score_columns(),
+            ["inertia", "log_likelihood", "lower_bound", "bic", "aic"]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_invalid_not_a_parse_error() {
+        assert!(matches!(
+            KMEANS.build(table("n_clusters = 2\ntol = -1.0")),
+            Err(BuildError::Invalid(_))
+        ));
+    }
+}

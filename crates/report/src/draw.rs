@@ -1,0 +1,575 @@
+//! Drawing figures to files. A figure is plain data (lines, points, legend entries) built by
+//! the plot builders from result rows; this module knows nothing of the results folder.
+//!
+//! Each figure is drawn twice through the same generic code: to a PNG (plotters' bitmap
+//! backend, text through ab_glyph and the embedded font) and to an SVG.
+
+use std::path::{Path, PathBuf};
+
+use plotters::{
+    coord::Shift,
+    prelude::*,
+    style::text_anchor::{HPos, Pos, VPos},
+};
+
+use crate::{
+    error::{PlotError, Result},
+    series::BandPoint,
+    style::{FAMILY, LineLook, ensure_font, k_tick, tick},
+};
+
+/// Light grid lines, so that the data stands out.
+const GRID_BOLD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+const GRID_LIGHT: RGBColor = RGBColor(0xf0, 0xf0, 0xf0);
+const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
+
+/// What a legend entry shows beside its text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Swatch {
+    /// A line with its band (a line of a line plot).
+    Line(LineLook),
+    /// A filled dot (a class of a scatter plot).
+    Dot(RGBColor),
+    /// The black and white X of cluster centers.
+    Cross,
+    /// An ellipse outline.
+    Ellipse,
+    /// The star marking a picked K.
+    Star,
+}
+
+/// One legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LegendEntry {
+    pub label: String,
+    pub swatch: Swatch,
+}
+
+/// One line of a line panel: means against K with a band of +- one standard deviation, and
+/// optional starred points.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Line {
+    pub look: LineLook,
+    pub points: Vec<BandPoint>,
+    /// (K, y) points to mark with a star.
+    pub stars: Vec<(usize, f64)>,
+}
+
+/// One chart of lines against K.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Panel {
+    pub caption: Option<String>,
+    pub y_desc: String,
+    pub lines: Vec<Line>,
+    /// A fixed y range (normalised plots); otherwise fitted to the bands.
+    pub y_range: Option<(f64, f64)>,
+}
+
+/// A figure of one or more line panels sharing a title and a legend.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LineFigure {
+    pub title: String,
+    pub panels: Vec<Panel>,
+    pub columns: usize,
+    pub size: (u32, u32),
+    pub legend: Vec<LegendEntry>,
+}
+
+/// A scatter plot of two features, coloured by labels, with centers and ellipses.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ScatterFigure {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    /// Points of each colour.
+    pub groups: Vec<(RGBColor, Vec<(f64, f64)>)>,
+    pub centers: Vec<(f64, f64)>,
+    /// (colour, closed path) of each covariance ellipse.
+    pub ellipses: Vec<(RGBColor, Vec<(f64, f64)>)>,
+    pub legend: Vec<LegendEntry>,
+}
+
+/// Something drawable on any plotters backend.
+pub(crate) trait Figure {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// plotters' errors are generic over the backend; they become text here and gain the file
+/// name in [`render`].
+fn msg<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size).into_font()).color(&TEXT)
+}
+
+/// Draws `figure` to `dir/stem.png` and `dir/stem.svg`; returns both paths.
+pub(crate) fn render<F: Figure>(figure: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    let png = dir.join(format!("{stem}.png"));
+    let svg = dir.join(format!("{stem}.svg"));
+    let size = figure.size();
+    let draw_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message| PlotError::Draw { path, message }
+    };
+    ensure_font().map_err(draw_err(&png))?;
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        figure.draw(&root).map_err(draw_err(&png))?;
+        root.present().map_err(msg).map_err(draw_err(&png))?;
+    }
+    write_png(&png, &pixels, size)?;
+    {
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        figure.draw(&root).map_err(draw_err(&svg))?;
+        root.present().map_err(msg).map_err(draw_err(&svg))?;
+    }
+    Ok(vec![png, svg])
+}
+
+/// Encodes RGB pixels as a PNG with the best compression: plots are mostly flat colour, and
+/// the README shows them, so smaller files are worth a few milliseconds.
+fn write_png(path: &Path, pixels: &[u8], (w, h): (u32, u32)) -> Result<()> {
+    use image::{
+        ColorType, ImageEncoder,
+        codecs::png::{CompressionType, FilterType, PngEncoder},
+    };
+    let io_err = |source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io_err)?;
+    let mut out = std::io::BufWriter::new(file);
+    PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::Adaptive)
+        .write_image(pixels, w, h, ColorType::Rgb8)
+        .map_err(|e| PlotError::Draw {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    std::io::Write::flush(&mut out).map_err(io_err)
+}
+
+/// Splits off the title and the legend strip; returns the area left for charts.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendEntry],
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(msg)?;
+    let (title, size) = fit_title(root, title)?;
+    let body = root.titled(&title, font(size)).map_err(msg)?;
+    let rows = legend_layout(&body, legend)?;
+    let n_rows = rows.iter().map(|r| r.1).max().map_or(0, |r| r + 1) as i32;
+    if n_rows == 0 {
+        return Ok(body);
+    }
+    let height = body.dim_in_pixel().1 as i32;
+    let legend_height = n_rows * 24 + 12;
+    let (charts, strip) = body.split_vertically(height - legend_height);
+    draw_legend(&strip, legend, &rows)?;
+    Ok(charts)
+}
+
+/// The title and a font size at which it fits the width: 22 px when it can, smaller down to
+/// 14 px, and beyond that cut with an ellipsis (a long title names many axis values).
+fn fit_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(String, f64), String> {
+    let room = area.dim_in_pixel().0.saturating_sub(24);
+    let fits = |t: &str, size: f64| -> Result<bool, String> {
+        let (w, _) = area.estimate_text_size(t, &font(size)).map_err(msg)?;
+        Ok(w <= room)
+    };
+    let mut size = 22.0;
+    while size > 14.0 {
+        if fits(title, size)? {
+            return Ok((title.to_string(), size));
+        }
+        size -= 1.0;
+    }
+    let mut chars: Vec<char> = title.chars().collect();
+    while !chars.is_empty() {
+        let cut: String = chars.iter().collect::<String>() + "…";
+        if fits(&cut, size)? {
+            return Ok((cut, size));
+        }
+        chars.pop();
+    }
+    Ok((String::new(), size))
+}
+
+const SWATCH: i32 = 28;
+
+/// (x, row) of each legend entry, wrapping to the area's width.
+fn legend_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+) -> Result<Vec<(i32, usize)>, String> {
+    let width = area.dim_in_pixel().0 as i32;
+    let style = font(15.0);
+    let mut widths = Vec::with_capacity(legend.len());
+    for entry in legend {
+        let (w, _) = area.estimate_text_size(&entry.label, &style).map_err(msg)?;
+        widths.push(SWATCH + 6 + w as i32 + 22);
+    }
+    // Center each row: lay out greedily, then shift each row by half its slack.
+    let mut placed = Vec::with_capacity(legend.len());
+    let (mut x, mut row) = (0, 0);
+    for w in &widths {
+        if x > 0 && x + w > width - 20 {
+            x = 0;
+            row += 1;
+        }
+        placed.push((x, row));
+        x += w;
+    }
+    let mut out = placed.clone();
+    for r in 0..=row {
+        let end = placed
+            .iter()
+            .zip(&widths)
+            .filter(|((_, pr), _)| *pr == r)
+            .map(|((px, _), w)| px + w)
+            .max()
+            .unwrap_or(0);
+        let shift = ((width - end) / 2).max(0);
+        for (o, p) in out.iter_mut().zip(&placed) {
+            if p.1 == r {
+                o.0 = p.0 + shift;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+    rows: &[(i32, usize)],
+) -> Result<(), String> {
+    let label_style = font(15.0).pos(Pos::new(HPos::Left, VPos::Center));
+    for (entry, (x, row)) in legend.iter().zip(rows) {
+        let y = 6 + 12 + 24 * *row as i32;
+        let (x0, x1, xc) = (*x, *x + SWATCH, *x + SWATCH / 2);
+        match &entry.swatch {
+            Swatch::Line(look) => {
+                let c = look.color;
+                area.draw(&Rectangle::new(
+                    [(x0, y - 7), (x1, y + 7)],
+                    c.mix(0.2).filled(),
+                ))
+                .map_err(msg)?;
+                let stroke = c.stroke_width(3);
+                let ends = [(x0, y), (x1, y)];
+                match look.dash {
+                    None => area.draw(&PathElement::new(ends, stroke)),
+                    Some((dash, gap)) => area.draw(&plotters::element::DashedPathElement::new(
+                        ends, dash, gap, stroke,
+                    )),
+                }
+                .map_err(msg)?;
+            }
+            Swatch::Dot(c) => {
+                area.draw(&Circle::new((xc, y), 5, c.filled()))
+                    .map_err(msg)?;
+            }
+            Swatch::Cross => draw_center_cross(area, (xc, y))?,
+            Swatch::Ellipse => {
+                let pts: Vec<(i32, i32)> = (0..=24)
+                    .map(|i| {
+                        let t = std::f64::consts::TAU * i as f64 / 24.0;
+                        (xc + (13.0 * t.cos()) as i32, y + (7.0 * t.sin()) as i32)
+                    })
+                    .collect();
+                area.draw(&PathElement::new(pts, BLACK.stroke_width(2)))
+                    .map_err(msg)?;
+            }
+            Swatch::Star => {
+                let (fill, outline) = star(&RGBColor(0x99, 0x99, 0x99));
+                area.draw(&(EmptyElement::at((xc, y)) + fill + outline))
+                    .map_err(msg)?;
+            }
+        }
+        area.draw(&Text::new(
+            entry.label.clone(),
+            (x1 + 6, y),
+            label_style.clone(),
+        ))
+        .map_err(msg)?;
+    }
+    Ok(())
+}
+
+/// A point in pixels, relative to where the element is placed.
+type Pixels = (i32, i32);
+
+/// A five-pointed star around (0, 0) in pixels: the shape filled with `color`, and its black
+/// outline (composed with `EmptyElement::at` to place it).
+fn star(color: &RGBColor) -> (Polygon<Pixels>, PathElement<Pixels>) {
+    let pts: Vec<Pixels> = (0..10)
+        .map(|i| {
+            let r = if i % 2 == 0 { 10.0 } else { 4.2 };
+            let t = std::f64::consts::PI * (i as f64 / 5.0 - 0.5);
+            ((r * t.cos()).round() as i32, (r * t.sin()).round() as i32)
+        })
+        .collect();
+    let mut outline = pts.clone();
+    outline.push(pts[0]);
+    (
+        Polygon::new(pts, color.filled()),
+        PathElement::new(outline, BLACK.stroke_width(1)),
+    )
+}
+
+/// A black X with a white X inside it: visible on dark and light points alike.
+fn draw_center_cross<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+) -> Result<(), String> {
+    area.draw(&Cross::new((x, y), 7, BLACK.stroke_width(5)))
+        .map_err(msg)?;
+    area.draw(&Cross::new((x, y), 7, WHITE.stroke_width(2)))
+        .map_err(msg)?;
+    Ok(())
+}
+
+/// The smallest and largest of `values`, padded by 5% (or by 1 when they are equal).
+fn padded_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return None;
+    }
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        lo.abs().max(1.0) * 0.05
+    };
+    Some((lo - pad, hi + pad))
+}
+
+impl Figure for LineFigure {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let charts = frame(root, &self.title, &self.legend)?;
+        let columns = self.columns.max(1);
+        let rows = self.panels.len().div_ceil(columns).max(1);
+        let areas = charts.split_evenly((rows, columns));
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            draw_panel(area, panel)?;
+        }
+        Ok(())
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<(), String> {
+    let ks = p
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|q| q.k as f64));
+    let (k_lo, k_hi) = ks.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), k| {
+        (lo.min(k), hi.max(k))
+    });
+    if k_lo > k_hi {
+        return Ok(());
+    }
+    let (y_lo, y_hi) = match p.y_range {
+        Some(r) => r,
+        None => padded_range(
+            p.lines
+                .iter()
+                .flat_map(|l| l.points.iter())
+                .flat_map(|q| [q.mean - q.std, q.mean + q.std]),
+        )
+        .unwrap_or((0.0, 1.0)),
+    };
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(72);
+    if let Some(caption) = &p.caption {
+        builder.caption(caption, font(17.0));
+    }
+    let mut chart = builder
+        .build_cartesian_2d((k_lo - 0.5)..(k_hi + 0.5), y_lo..y_hi)
+        .map_err(msg)?;
+    let n_k = (k_hi - k_lo) as usize + 1;
+    chart
+        .configure_mesh()
+        .x_desc("K (number of clusters)")
+        .y_desc(p.y_desc.as_str())
+        .x_labels(n_k.clamp(2, 12) + 1)
+        .y_labels(8)
+        .x_label_formatter(&|v| k_tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(0)
+        .label_style(font(13.0))
+        .axis_desc_style(font(15.0))
+        .draw()
+        .map_err(msg)?;
+    let clamp = |v: f64| v.clamp(y_lo, y_hi);
+    for line in &p.lines {
+        let c = line.look.color;
+        let upper = line
+            .points
+            .iter()
+            .map(|q| (q.k as f64, clamp(q.mean + q.std)));
+        let lower = line
+            .points
+            .iter()
+            .rev()
+            .map(|q| (q.k as f64, clamp(q.mean - q.std)));
+        if line.points.len() > 1 {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    upper.chain(lower).collect::<Vec<_>>(),
+                    c.mix(0.18).filled(),
+                )))
+                .map_err(msg)?;
+        } else {
+            // A single K has no band to draw: an error bar shows its spread.
+            chart
+                .draw_series(line.points.iter().map(|q| {
+                    let x = q.k as f64;
+                    PathElement::new(
+                        vec![(x, clamp(q.mean - q.std)), (x, clamp(q.mean + q.std))],
+                        c.stroke_width(2),
+                    )
+                }))
+                .map_err(msg)?;
+        }
+        let means = line.points.iter().map(|q| (q.k as f64, q.mean));
+        match line.look.dash {
+            None => chart.draw_series(LineSeries::new(means, c.stroke_width(2))),
+            Some((dash, gap)) => {
+                chart.draw_series(DashedLineSeries::new(means, dash, gap, c.stroke_width(2)))
+            }
+        }
+        .map_err(msg)?;
+        chart
+            .draw_series(
+                line.points
+                    .iter()
+                    .map(|q| Circle::new((q.k as f64, q.mean), 3, c.filled())),
+            )
+            .map_err(msg)?;
+    }
+    // Stars last, so that no line hides them.
+    for line in &p.lines {
+        chart
+            .draw_series(line.stars.iter().map(|(k, y)| {
+                let (fill, outline) = star(&line.look.color);
+                EmptyElement::at((*k as f64, *y)) + fill + outline
+            }))
+            .map_err(msg)?;
+    }
+    Ok(())
+}
+
+impl Figure for ScatterFigure {
+    fn size(&self) -> (u32, u32) {
+        (800, 680)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let area = frame(root, &self.title, &self.legend)?;
+        let all = || {
+            self.groups
+                .iter()
+                .flat_map(|(_, p)| p.iter())
+                .chain(&self.centers)
+                .chain(self.ellipses.iter().flat_map(|(_, p)| p.iter()))
+        };
+        let x = padded_range(all().map(|p| p.0)).unwrap_or((0.0, 1.0));
+        let y = padded_range(all().map(|p| p.1)).unwrap_or((0.0, 1.0));
+        let mut chart = ChartBuilder::on(&area)
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .bold_line_style(GRID_BOLD)
+            .light_line_style(GRID_LIGHT)
+            .max_light_lines(0)
+            .label_style(font(13.0))
+            .axis_desc_style(font(15.0))
+            .draw()
+            .map_err(msg)?;
+        for (c, path) in &self.ellipses {
+            chart
+                .draw_series(std::iter::once(Polygon::new(path.clone(), c.mix(0.15))))
+                .map_err(msg)?;
+        }
+        for (c, points) in &self.groups {
+            chart
+                .draw_series(points.iter().map(|p| Circle::new(*p, 3, c.filled())))
+                .map_err(msg)?;
+        }
+        for (_, path) in &self.ellipses {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    path.clone(),
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(msg)?;
+        }
+        chart
+            .draw_series(self.centers.iter().map(|c| {
+                EmptyElement::at(*c)
+                    + Cross::new((0, 0), 7, BLACK.stroke_width(5))
+                    + Cross::new((0, 0), 7, WHITE.stroke_width(2))
+            }))
+            .map_err(msg)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_titles_shrink_then_are_cut() {
+        ensure_font().unwrap();
+        let mut svg = String::new();
+        let root = SVGBackend::with_string(&mut svg, (300, 100)).into_drawing_area();
+        assert_eq!(
+            fit_title(&root, "short").unwrap(),
+            ("short".to_string(), 22.0)
+        );
+        let medium = "a title of about forty characters long";
+        let (t, size) = fit_title(&root, medium).unwrap();
+        assert_eq!(t, medium);
+        assert!((14.0..22.0).contains(&size), "{size}");
+        let long = "x".repeat(200);
+        let (t, size) = fit_title(&root, &long).unwrap();
+        assert!(t.ends_with('…') && t.len() < long.len(), "{t}");
+        assert_eq!(size, 14.0);
+    }
+
+    #[test]
+    fn padded_range_pads_and_handles_flat_and_empty_input() {
+        assert_eq!(padded_range([0.0, 10.0].into_iter()), Some((-0.5, 10.5)));
+        assert_eq!(padded_range([2.0].into_iter()), Some((1.9, 2.1)));
+        assert_eq!(padded_range([f64::NAN].into_iter()), None);
+    }
+}

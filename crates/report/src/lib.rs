@@ -1,0 +1,150 @@
+//! Plots and the HTML report, drawn from an experiment's results folder alone.
+//!
+//! The runner writes `runs.csv`, `summary.csv`, `best_k.csv`, `data.csv` (or `data/*.csv`),
+//! `models/<cell_id>.json` and `experiment.toml`; everything here reads those files and nothing
+//! else, so `clusterlab plot DIR` redraws every plot without rerunning a cell. The code is split
+//! as criterion.rs splits its plots, data apart from drawing:
+//!
+//! - `results` reads the files, locating CSV columns by name;
+//! - `series` turns rows into lines (means and spreads over seeds, grouping, normalisation,
+//!   covariance ellipses): pure functions, tested on hand-checked rows;
+//! - `figures` builds one figure per [`PlotSpec`] from those series;
+//! - `draw` draws a figure to PNG and SVG with plotters, text rasterised from an embedded
+//!   DejaVu Sans subset (no system font library), lines in the colour-blind-safe Okabe-Ito
+//!   palette, scatter labels in viridis;
+//! - `html` assembles `report.html`, one self-contained page with every plot inlined.
+//!
+//! A plot that cannot be drawn (a missing model file, a score no cell recorded) is reported in
+//! its [`PlotOutcome`] with a [`PlotError`] naming the file and what is missing; the other plots
+//! are still drawn and no result is touched.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use clusterlab_report::{PlotKind, PlotSpec, draw_all, plots_of, write_report};
+//!
+//! let dir = Path::new("results/k_sweep");
+//! // What the runner does after writing the tables: the grid's plots (or the defaults)...
+//! let specs = plots_of(dir)?;
+//! # let _ = specs;
+//! // ...or any list of plots.
+//! for outcome in draw_all(dir, &[PlotSpec::new(PlotKind::Elbow), PlotSpec::truth()]) {
+//!     match outcome.result {
+//!         Ok(files) => println!("{}: {} files", outcome.stem, files.len()),
+//!         Err(err) => eprintln!("{}: {err}", outcome.stem),
+//!     }
+//! }
+//! let page = write_report(dir)?;
+//! # Ok::<(), clusterlab_report::PlotError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+mod draw;
+mod error;
+mod figures;
+mod html;
+mod results;
+mod series;
+mod style;
+#[cfg(test)]
+mod tests;
+
+pub use clusterlab_experiment::plots::{
+    AxisValue, PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots,
+};
+pub use error::PlotError;
+pub use html::write_report;
+
+/// What became of one plot: its file stem and the files written, or why it could not be drawn.
+#[derive(Debug)]
+pub struct PlotOutcome {
+    /// The plot's file stem under `plots/` ([`PlotSpec::file_stem`]).
+    pub stem: String,
+    /// The PNG and SVG written, or the error.
+    pub result: Result<Vec<PathBuf>, PlotError>,
+}
+
+/// Draws every plot of `specs` from the results folder `dir` into `dir/plots/` (a PNG and an
+/// SVG each). A plot that fails does not stop the others: each outcome says what happened.
+pub fn draw_all(dir: &Path, specs: &[PlotSpec]) -> Vec<PlotOutcome> {
+    let plots = dir.join("plots");
+    let prepared = fs::create_dir_all(&plots).map_err(|e| e.to_string());
+    let name = experiment_name(dir);
+    specs
+        .iter()
+        .map(|spec| {
+            let stem = spec.file_stem();
+            let result = match &prepared {
+                Ok(()) => draw_one(dir, &plots, spec, &name, &stem),
+                Err(e) => Err(PlotError::Io {
+                    path: plots.clone(),
+                    source: std::io::Error::other(e.clone()),
+                }),
+            };
+            PlotOutcome { stem, result }
+        })
+        .collect()
+}
+
+/// The plots an existing results folder asks for: the `[[plot]]` tables of its
+/// `experiment.toml`, or [`default_plots`] for what the folder holds (truth when `data.csv`
+/// has labels; the models' kinds from `runs.csv`).
+pub fn plots_of(dir: &Path) -> Result<Vec<PlotSpec>, PlotError> {
+    let experiment = results::ExperimentFile::read(dir)?;
+    if let Some(plots) = experiment.plots {
+        return Ok(plots);
+    }
+    let has_truth = results::Table::read(&dir.join("data.csv"))
+        .map(|t| t.column("label").is_some())
+        .unwrap_or(false);
+    let runs = results::Table::read(&dir.join("runs.csv"))?;
+    let kinds: Vec<String> = match runs.column("kind") {
+        Some(c) => runs
+            .rows
+            .iter()
+            .filter_map(|(_, r)| r.get(c).map(str::to_string))
+            .collect(),
+        None => Vec::new(),
+    };
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    Ok(default_plots(
+        has_truth,
+        clusterlab_experiment::registry::Registry::builtin(),
+        &kinds,
+    ))
+}
+
+/// The experiment's name from `experiment.toml`, else the folder's name.
+fn experiment_name(dir: &Path) -> String {
+    results::ExperimentFile::read(dir)
+        .ok()
+        .and_then(|e| e.name)
+        .or_else(|| {
+            dir.canonicalize()
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
+        .unwrap_or_else(|| "experiment".into())
+}
+
+fn draw_one(
+    dir: &Path,
+    plots: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    stem: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
+    match &spec.kind {
+        PlotKind::Elbow => draw::render(&figures::elbow(dir, spec, name)?, plots, stem),
+        PlotKind::Selection => draw::render(&figures::selection(dir, spec, name)?, plots, stem),
+        PlotKind::Criteria => draw::render(&figures::criteria(dir, spec, name)?, plots, stem),
+        PlotKind::Scatter(s) => draw::render(&figures::scatter(dir, spec, s, name)?, plots, stem),
+    }
+}
