@@ -5,7 +5,6 @@
 //! that code, never a property of a user's input. [`contiguous`] says so loudly: a fallback
 //! such as `as_slice().unwrap_or(&[])` would turn the bug into silently wrong arithmetic.
 
-use clusterlab_core::layout::contiguous;
 use ndarray::{ArrayBase, Data, Dimension};
 
 /// The elements of `a` in row-major order.
