@@ -593,4 +593,205 @@ mod tests {
         let bad = Cli::try_parse_from(["data", "blobs", "--rng", "mt"]);
         assert!(bad.is_err());
     }
+
+    /// The dataset a command line generates, hashed as the runner hashes datasets.
+    fn generated_hash(args: &[&str]) -> u64 {
+        let data = match parse(args) {
+            DataCommand::Blobs(a) => a.params().unwrap().generate(),
+            DataCommand::Uniform(a) => a.params().generate(),
+            DataCommand::Anisotropic(a) => a.params().unwrap().generate(),
+            DataCommand::Varied(a) => a.params().generate(),
+            DataCommand::Uneven(a) => a.params().generate(),
+            DataCommand::Moons(a) => a.params().generate(),
+            DataCommand::Circles(a) => a.params().generate(),
+        };
+        let data = data.unwrap();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(&(data.n_samples() as u64).to_le_bytes());
+        eat(&(data.n_features() as u64).to_le_bytes());
+        data.x()
+            .iter()
+            .for_each(|v| eat(&v.to_bits().to_le_bytes()));
+        match data.labels() {
+            Some(l) => l.iter().for_each(|&l| eat(&(l as u64).to_le_bytes())),
+            None => eat(b"-"),
+        }
+        h
+    }
+
+    /// Command lines and the hash of what they generate, pinned: users' scripts rely on the
+    /// flags, their defaults and the data they give (run with `PRINT_PINS=1` to print).
+    const GENERATED: &[(&str, u64)] = &[
+        ("blobs", 0x685c8179d32ebcc3),
+        ("blobs --rng numpy --seed 170", 0x3b12893848bce5c2),
+        (
+            "blobs --n-samples 3,4,5 --cluster-std 0.5,1,2 --center-box=-3,7 --no-shuffle --seed 4",
+            0x89295d2da844d773,
+        ),
+        (
+            "blobs --n-samples 50 --centers 5 --n-features 3 --cluster-std 0.2 --rng numpy",
+            0xb5f5107a5f75cc54,
+        ),
+        ("uniform", 0x15a8b7eb0c6eec95),
+        (
+            "uniform --n-samples 20 --n-features 3 --low -2 --high 5 --rng numpy --seed 3",
+            0xeeedcf602ffd9bae,
+        ),
+        ("anisotropic", 0x472ef6e55dac9042),
+        ("anisotropic --rng numpy --seed 170", 0x19d932f5e2cae437),
+        (
+            "anisotropic --n-samples 40 --centers 2 --cluster-std 0.5,2 --transformation 1,0.5,0;0,1,0.2;0.3,0,1 --seed 11",
+            0x160876631cb545a1,
+        ),
+        (
+            "anisotropic --n-samples 3,4,5 --no-shuffle --center-box=0,1 --seed 4",
+            0xa831f82b7e95cb90,
+        ),
+        ("varied", 0x166902b1dda5fab4),
+        ("varied --rng numpy --seed 170", 0xe884abae415ec2fd),
+        (
+            "varied --cluster-std 0.2,3 --n-samples 51 --seed 9 --n-features 3",
+            0xdf9c6fd6ccbdc12f,
+        ),
+        (
+            "varied --n-samples 4,6,8 --no-shuffle --center-box=-1,1",
+            0xad46ab330bb0a184,
+        ),
+        ("uneven", 0x1da54699da14892a),
+        ("uneven --rng numpy --seed 170", 0x9500f63aebfd20f3),
+        (
+            "uneven --n-samples 90 --sizes 30,5,1 --seed 5 --n-features 3 --cluster-std 0.5",
+            0x5c7e8c6c621001dc,
+        ),
+        (
+            "uneven --n-samples 10,20 --sizes 10,3 --cluster-std 0.1,4 --no-shuffle",
+            0x149a255c55f83bf5,
+        ),
+        ("moons", 0xdb64fbfc8df96ad1),
+        (
+            "moons --n-samples 7,12 --noise 0.1 --no-shuffle --seed 2 --rng numpy",
+            0x3842c3477e2f07ad,
+        ),
+        ("circles", 0xb4857e2ff945673b),
+        (
+            "circles --n-samples 33 --noise 0.05 --factor 0.3 --seed 12",
+            0x018ca7664343386c,
+        ),
+    ];
+
+    #[test]
+    fn generated_data_is_pinned() {
+        let got: Vec<(&str, u64)> = GENERATED
+            .iter()
+            .map(|&(line, _)| {
+                let args: Vec<&str> = line.split(' ').collect();
+                (line, generated_hash(&args))
+            })
+            .collect();
+        if std::env::var_os("PRINT_PINS").is_some() {
+            for (line, h) in &got {
+                println!("        ({line:?}, {h:#018x}),");
+            }
+        }
+        assert_eq!(got, GENERATED);
+    }
+
+    /// Every flag of every subcommand and the default `--help` shows, pinned.
+    const FLAGS: &[(&str, &str, &str)] = &[
+        ("blobs", "n-samples", "100"),
+        ("blobs", "n-features", "2"),
+        ("blobs", "centers", ""),
+        ("blobs", "centers-file", ""),
+        ("blobs", "cluster-std", "1.0"),
+        ("blobs", "center-box", "-10,10"),
+        ("blobs", "no-shuffle", ""),
+        ("blobs", "centers-out", ""),
+        ("blobs", "seed", "0"),
+        ("blobs", "rng", "chacha"),
+        ("blobs", "out", ""),
+        ("uniform", "n-samples", "500"),
+        ("uniform", "n-features", "2"),
+        ("uniform", "low", "0"),
+        ("uniform", "high", "1"),
+        ("uniform", "seed", "0"),
+        ("uniform", "rng", "chacha"),
+        ("uniform", "out", ""),
+        ("anisotropic", "n-samples", "1500"),
+        ("anisotropic", "centers", ""),
+        ("anisotropic", "cluster-std", "1.0"),
+        ("anisotropic", "center-box", "-10,10"),
+        ("anisotropic", "transformation", "0.6,-0.6;-0.4,0.8"),
+        ("anisotropic", "no-shuffle", ""),
+        ("anisotropic", "seed", "0"),
+        ("anisotropic", "rng", "chacha"),
+        ("anisotropic", "out", ""),
+        ("varied", "n-samples", "1500"),
+        ("varied", "n-features", "2"),
+        ("varied", "cluster-std", "1.0,2.5,0.5"),
+        ("varied", "center-box", "-10,10"),
+        ("varied", "no-shuffle", ""),
+        ("varied", "seed", "0"),
+        ("varied", "rng", "chacha"),
+        ("varied", "out", ""),
+        ("uneven", "n-samples", "1500"),
+        ("uneven", "n-features", "2"),
+        ("uneven", "cluster-std", "1.0"),
+        ("uneven", "center-box", "-10,10"),
+        ("uneven", "sizes", "500,100,10"),
+        ("uneven", "no-shuffle", ""),
+        ("uneven", "seed", "0"),
+        ("uneven", "rng", "chacha"),
+        ("uneven", "out", ""),
+        ("moons", "n-samples", "100"),
+        ("moons", "noise", ""),
+        ("moons", "no-shuffle", ""),
+        ("moons", "seed", "0"),
+        ("moons", "rng", "chacha"),
+        ("moons", "out", ""),
+        ("circles", "n-samples", "100"),
+        ("circles", "factor", "0.8"),
+        ("circles", "noise", ""),
+        ("circles", "no-shuffle", ""),
+        ("circles", "seed", "0"),
+        ("circles", "rng", "chacha"),
+        ("circles", "out", ""),
+    ];
+
+    #[test]
+    fn flags_and_their_defaults_are_pinned() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let mut got = Vec::new();
+        for sub in cli.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                let defaults: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                got.push((
+                    sub.get_name().to_string(),
+                    long.to_string(),
+                    defaults.join(" "),
+                ));
+            }
+        }
+        if std::env::var_os("PRINT_PINS").is_some() {
+            for (sub, long, d) in &got {
+                println!("        ({sub:?}, {long:?}, {d:?}),");
+            }
+        }
+        let want: Vec<(String, String, String)> = FLAGS
+            .iter()
+            .map(|&(s, l, d)| (s.to_string(), l.to_string(), d.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
 }
