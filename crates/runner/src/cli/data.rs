@@ -14,8 +14,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use clusterlab_core::Dataset;
 use clusterlab_data::{
-    AnisotropicParams, BlobsParams, Centers, CirclesParams, ClusterStd, CsvOptions, LabelColumn,
-    MoonsParams, NSamples, NSamples2, RngKind, UnevenParams, UniformParams, VariedParams,
+    AnisotropicParams, BlobsParams, Centers, CirclesParams, ClusterStd, CsvOptions, DatasetSpec,
+    LabelColumn, MoonsParams, NSamples, NSamples2, RngKind, UnevenParams, UniformParams,
     make_blobs, read_csv, write_csv, write_csv_to,
 };
 use ndarray::ArrayView2;
@@ -55,7 +55,7 @@ impl DataCommand {
             }
             DataCommand::Uniform(a) => (a.params().generate()?, a.output.out),
             DataCommand::Anisotropic(a) => (a.params()?.generate()?, a.output.out),
-            DataCommand::Varied(a) => (a.params().generate()?, a.output.out),
+            DataCommand::Varied(a) => (a.params().generate(Path::new("."))?, a.output.out),
             DataCommand::Uneven(a) => (a.params().generate()?, a.output.out),
             DataCommand::Moons(a) => (a.params().generate()?, a.output.out),
             DataCommand::Circles(a) => (a.params().generate()?, a.output.out),
@@ -206,18 +206,21 @@ impl AnisotropicArgs {
             .collect::<anyhow::Result<Vec<Vec<f64>>>>()
             .context("reading --transformation")?;
         Ok(AnisotropicParams {
-            n_samples: self.n_samples.clone(),
-            centers: match (self.centers, &self.n_samples) {
-                (Some(k), _) => Some(Centers::Count(k)),
-                (None, NSamples::Total(_)) => Some(Centers::Count(3)),
-                (None, NSamples::PerCenter(_)) => None,
+            blobs: BlobsParams {
+                n_samples: self.n_samples.clone(),
+                centers: match (self.centers, &self.n_samples) {
+                    (Some(k), _) => Some(Centers::Count(k)),
+                    (None, NSamples::Total(_)) => Some(Centers::Count(3)),
+                    (None, NSamples::PerCenter(_)) => None,
+                },
+                cluster_std: self.cluster_std.clone(),
+                center_box: self.center_box,
+                shuffle: !self.no_shuffle,
+                seed: self.output.seed,
+                rng: self.output.rng,
+                ..BlobsParams::anisotropic()
             },
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: !self.no_shuffle,
             transformation,
-            seed: self.output.seed,
-            rng: self.output.rng,
         })
     }
 }
@@ -250,17 +253,17 @@ pub struct VariedArgs {
 }
 
 impl VariedArgs {
-    fn params(&self) -> VariedParams {
-        VariedParams {
+    fn params(&self) -> DatasetSpec {
+        DatasetSpec::Varied(BlobsParams {
             n_samples: self.n_samples.clone(),
             n_features: self.n_features,
             centers: None,
-            cluster_std: self.cluster_std.clone(),
+            cluster_std: ClusterStd::PerCenter(self.cluster_std.clone()),
             center_box: self.center_box,
             shuffle: !self.no_shuffle,
             seed: self.output.seed,
             rng: self.output.rng,
-        }
+        })
     }
 }
 
@@ -297,14 +300,17 @@ pub struct UnevenArgs {
 impl UnevenArgs {
     fn params(&self) -> UnevenParams {
         UnevenParams {
-            n_samples: self.n_samples.clone(),
-            n_features: self.n_features,
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
+            blobs: BlobsParams {
+                n_samples: self.n_samples.clone(),
+                n_features: self.n_features,
+                cluster_std: self.cluster_std.clone(),
+                center_box: self.center_box,
+                shuffle: !self.no_shuffle,
+                seed: self.output.seed,
+                rng: self.output.rng,
+                ..BlobsParams::uneven()
+            },
             sizes: self.sizes.clone(),
-            shuffle: !self.no_shuffle,
-            seed: self.output.seed,
-            rng: self.output.rng,
         }
     }
 }
@@ -531,7 +537,7 @@ mod tests {
             let data = match parse(&[sub]) {
                 DataCommand::Uniform(a) => a.params().generate(),
                 DataCommand::Anisotropic(a) => a.params().unwrap().generate(),
-                DataCommand::Varied(a) => a.params().generate(),
+                DataCommand::Varied(a) => a.params().generate(Path::new(".")),
                 DataCommand::Uneven(a) => a.params().generate(),
                 DataCommand::Moons(a) => a.params().generate(),
                 DataCommand::Circles(a) => a.params().generate(),
@@ -600,7 +606,7 @@ mod tests {
             DataCommand::Blobs(a) => a.params().unwrap().generate(),
             DataCommand::Uniform(a) => a.params().generate(),
             DataCommand::Anisotropic(a) => a.params().unwrap().generate(),
-            DataCommand::Varied(a) => a.params().generate(),
+            DataCommand::Varied(a) => a.params().generate(Path::new(".")),
             DataCommand::Uneven(a) => a.params().generate(),
             DataCommand::Moons(a) => a.params().generate(),
             DataCommand::Circles(a) => a.params().generate(),
