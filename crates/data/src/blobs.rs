@@ -23,7 +23,11 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{DataError, numpy::NumpyRng};
+use crate::{
+    DataError,
+    numpy::NumpyRng,
+    table::{BlobsTable, blobs_table_serde},
+};
 
 /// Which random stream a generator draws from.
 ///
@@ -107,28 +111,10 @@ pub enum ClusterStd {
     PerCenter(Vec<f64>),
 }
 
-pub(crate) mod defaults {
-    use super::*;
-    pub fn n_samples() -> NSamples {
-        NSamples::Total(100)
-    }
-    pub fn n_features() -> usize {
-        2
-    }
-    pub fn cluster_std() -> ClusterStd {
-        ClusterStd::Same(1.0)
-    }
-    pub fn center_box() -> [f64; 2] {
-        [-10.0, 10.0]
-    }
-    pub fn yes() -> bool {
-        true
-    }
-}
-
 /// Parameters of [`make_blobs`], named and defaulted as `sklearn.datasets.make_blobs`.
 ///
-/// In TOML every field is optional:
+/// The one parameter set of the blob-like kinds: `varied`, `anisotropic` and `uneven` start
+/// from a preset of it ([`BlobsParams::varied`], ...). In TOML every field is optional:
 ///
 /// ```
 /// use clusterlab_data::{BlobsParams, Centers, NSamples, RngKind};
@@ -140,44 +126,35 @@ pub(crate) mod defaults {
 /// assert!(toml::from_str::<BlobsParams>("n_sample = 5").is_err());
 /// # Ok::<(), toml::de::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlobsParams {
     /// A total number of samples (default 100) or one count per center.
-    #[serde(default = "defaults::n_samples")]
     pub n_samples: NSamples,
     /// Features per sample (default 2); ignored when `centers` gives coordinates.
-    #[serde(default = "defaults::n_features")]
     pub n_features: usize,
     /// A number of centers or their coordinates. `None` (the default) means 3 when
     /// `n_samples` is a total and one per count when it is a list, as in scikit-learn.
-    #[serde(default)]
     pub centers: Option<Centers>,
     /// Standard deviation of every blob (default 1.0), or one per center.
-    #[serde(default = "defaults::cluster_std")]
     pub cluster_std: ClusterStd,
     /// The box `[low, high]` random centers are drawn in (default `[-10, 10]`).
-    #[serde(default = "defaults::center_box")]
     pub center_box: [f64; 2],
     /// Shuffle the samples (default true); otherwise they come center by center.
-    #[serde(default = "defaults::yes")]
     pub shuffle: bool,
     /// The seed (scikit-learn's `random_state`).
-    #[serde(default)]
     pub seed: u64,
     /// The random stream (default `chacha`; `numpy` reproduces scikit-learn's data).
-    #[serde(default)]
     pub rng: RngKind,
 }
 
 impl Default for BlobsParams {
     fn default() -> Self {
         BlobsParams {
-            n_samples: defaults::n_samples(),
-            n_features: defaults::n_features(),
+            n_samples: NSamples::Total(100),
+            n_features: 2,
             centers: None,
-            cluster_std: defaults::cluster_std(),
-            center_box: defaults::center_box(),
+            cluster_std: ClusterStd::Same(1.0),
+            center_box: [-10.0, 10.0],
             shuffle: true,
             seed: 0,
             rng: RngKind::Chacha,
@@ -213,6 +190,32 @@ struct Plan {
     centers: CenterSource,
 }
 
+impl BlobsTable for BlobsParams {
+    const NAME: &'static str = "BlobsParams";
+    const KEYS: &'static [&'static str] = &[
+        "n_samples",
+        "n_features",
+        "centers",
+        "cluster_std",
+        "center_box",
+        "shuffle",
+        "seed",
+        "rng",
+    ];
+
+    fn preset() -> Self {
+        Self::default()
+    }
+    fn blobs(&self) -> &BlobsParams {
+        self
+    }
+    fn blobs_mut(&mut self) -> &mut BlobsParams {
+        self
+    }
+}
+
+blobs_table_serde!(BlobsParams);
+
 impl BlobsParams {
     /// Checks every parameter; the error names the first bad one and its value.
     pub fn validate(&self) -> Result<(), DataError> {
@@ -221,8 +224,13 @@ impl BlobsParams {
 
     /// Generates the blobs as a [`Dataset`] named `blobs` with the center indices as labels.
     pub fn generate(&self) -> Result<Dataset, DataError> {
+        self.generate_as("blobs")
+    }
+
+    /// Generates the blobs as a [`Dataset`] named `name`.
+    pub(crate) fn generate_as(&self, name: &str) -> Result<Dataset, DataError> {
         let blobs = make_blobs(self)?;
-        Ok(Dataset::new("blobs", blobs.x)?.with_labels(blobs.y)?)
+        Ok(Dataset::new(name, blobs.x)?.with_labels(blobs.y)?)
     }
 
     fn plan(&self) -> Result<Plan, DataError> {

@@ -1,9 +1,10 @@
 //! Datasets for clustering experiments: scikit-learn's generators and CSV files.
 //!
 //! - [`make_blobs`] and the shapes of scikit-learn's "Demonstration of k-means assumptions"
-//!   ([`AnisotropicParams`], [`VariedParams`], [`UnevenParams`]), [`MoonsParams`],
-//!   [`CirclesParams`] and [`UniformParams`]: each a parameter struct named and defaulted as
-//!   scikit-learn does, with a `generate()` that validates before it draws.
+//!   (varied, [`AnisotropicParams`], [`UnevenParams`]: presets of the one [`BlobsParams`],
+//!   plus their own step), [`MoonsParams`], [`CirclesParams`] and [`UniformParams`]: each
+//!   named and defaulted as scikit-learn does, with a `generate()` that validates before it
+//!   draws.
 //! - Two random streams ([`RngKind`]): clusterlab's own (ChaCha8, parallel, identical bits on
 //!   any thread count), and [`numpy::NumpyRng`], NumPy's legacy `RandomState`, so that
 //!   `random_state = 170` in a scikit-learn tutorial and `seed = 170, rng = "numpy"` here give
@@ -40,6 +41,7 @@ pub mod error;
 pub mod numpy;
 pub mod shapes;
 pub mod spec;
+mod table;
 
 pub use blobs::{Blobs, BlobsParams, Centers, ClusterStd, NSamples, RngKind, make_blobs};
 pub use csv_file::{
@@ -48,6 +50,5 @@ pub use csv_file::{
 pub use error::{Column, DataError};
 pub use shapes::{
     AnisotropicParams, CirclesParams, MoonsParams, NSamples2, UnevenParams, UniformParams,
-    VariedParams,
 };
 pub use spec::{CsvSource, DatasetSpec, HeaderSpec, LabelColumnSpec};

@@ -1,10 +1,15 @@
 //! Uniform noise and the shapes where k-means' assumptions fail, as in scikit-learn's
 //! "Demonstration of k-means assumptions" example and its `make_moons` / `make_circles`.
 //!
+//! The example's three blob-like datasets are `make_blobs` with other defaults, plus at most
+//! one step: they take one parameter set, [`BlobsParams`], from a preset
+//! ([`BlobsParams::varied`], [`BlobsParams::anisotropic`], [`BlobsParams::uneven`]), and the
+//! step its own parameter ([`AnisotropicParams::transformation`], [`UnevenParams::sizes`]).
+//!
 //! Every generator takes `rng` ([`RngKind`]): with `numpy` it replays what scikit-learn does
 //! for `random_state = seed`. What is exact with `numpy`:
 //!
-//! - [`UniformParams`], [`VariedParams`], [`UnevenParams`]: every bit, like `make_blobs`.
+//! - [`UniformParams`], `varied`, [`UnevenParams`]: every bit, like `make_blobs`.
 //! - [`AnisotropicParams`]: every bit against the fixtures. The product by `transformation` is
 //!   computed with fused multiply-adds, `fma(x1, t1j, fma(x0, t0j, 0))`, which is what NumPy's
 //!   `np.dot` gets from OpenBLAS's FMA kernels (x86-64 with AVX2, ARM64); a BLAS without FMA
@@ -18,34 +23,16 @@ use clusterlab_core::{Dataset, Error, seed};
 use ndarray::Array2;
 use rand::{Rng, seq::SliceRandom};
 use rand_distr::StandardNormal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::MapAccess, ser::SerializeStruct};
 
 use crate::{
     DataError,
     blobs::{
-        BlobsParams, Centers, ClusterStd, NSamples, RngKind, check_seed, defaults, gather,
-        make_blobs, numpy_rng,
+        BlobsParams, Centers, ClusterStd, NSamples, RngKind, check_seed, gather, make_blobs,
+        numpy_rng,
     },
+    table::{BlobsTable, blobs_table_serde},
 };
-
-fn two() -> usize {
-    2
-}
-fn one_f() -> f64 {
-    1.0
-}
-fn n_500() -> usize {
-    500
-}
-fn n_1500() -> NSamples {
-    NSamples::Total(1500)
-}
-fn n_100() -> NSamples2 {
-    NSamples2::Total(100)
-}
-fn three() -> Option<Centers> {
-    Some(Centers::Count(3))
-}
 
 /// Points uniform in a box: the tutorial's "absolutely random data", with no cluster at all.
 ///
@@ -60,25 +47,19 @@ fn three() -> Option<Centers> {
 /// # Ok::<(), clusterlab_data::DataError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct UniformParams {
     /// Number of samples (default 500).
-    #[serde(default = "n_500")]
     pub n_samples: usize,
     /// Number of features (default 2).
-    #[serde(default = "two")]
     pub n_features: usize,
     /// Lower bound of every coordinate (default 0.0, as NumPy's `uniform`).
-    #[serde(default)]
     pub low: f64,
     /// Upper bound, excluded (default 1.0).
-    #[serde(default = "one_f")]
     pub high: f64,
     /// The seed.
-    #[serde(default)]
     pub seed: u64,
     /// The random stream.
-    #[serde(default)]
     pub rng: RngKind,
 }
 
@@ -133,71 +114,203 @@ impl UniformParams {
     }
 }
 
+/// The presets of the "Demonstration of k-means assumptions" datasets: `make_blobs` with 1500
+/// samples and the example's other choices.
+impl BlobsParams {
+    /// The example's sample count; every other parameter as `make_blobs`.
+    fn tutorial() -> Self {
+        BlobsParams {
+            n_samples: NSamples::Total(1500),
+            ..Default::default()
+        }
+    }
+
+    /// The defaults of `kind = "varied"`, blobs of unequal variance: 1500 samples, one
+    /// standard deviation per center, `[1.0, 2.5, 0.5]`.
+    ///
+    /// With this kind, `centers = None` with a total `n_samples` means one center per
+    /// `cluster_std` (scikit-learn's 3 would not match a list of another length).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use clusterlab_data::{BlobsParams, ClusterStd, DatasetSpec};
+    /// let p = BlobsParams { cluster_std: ClusterStd::PerCenter(vec![0.5, 3.0]), ..BlobsParams::varied() };
+    /// let d = DatasetSpec::Varied(p).generate(Path::new("."))?;
+    /// assert_eq!((d.n_samples(), d.n_classes()), (1500, Some(2)));
+    /// # Ok::<(), clusterlab_data::DataError>(())
+    /// ```
+    pub fn varied() -> Self {
+        BlobsParams {
+            cluster_std: ClusterStd::PerCenter(vec![1.0, 2.5, 0.5]),
+            ..Self::tutorial()
+        }
+    }
+
+    /// The defaults of the blobs of `kind = "anisotropic"`, before the map: 1500 samples
+    /// around 3 centers (3 even when `n_samples` gives counts; `n_features` is set by the
+    /// transformation).
+    ///
+    /// ```
+    /// use clusterlab_data::{BlobsParams, Centers, NSamples};
+    /// let p = BlobsParams::anisotropic();
+    /// assert_eq!((p.n_samples, p.centers), (NSamples::Total(1500), Some(Centers::Count(3))));
+    /// ```
+    pub fn anisotropic() -> Self {
+        BlobsParams {
+            centers: Some(Centers::Count(3)),
+            ..Self::tutorial()
+        }
+    }
+
+    /// The defaults of the blobs of `kind = "uneven"`, before the sub-sampling: 1500 samples
+    /// (`centers` is set by the sizes to keep).
+    ///
+    /// ```
+    /// use clusterlab_data::{BlobsParams, NSamples};
+    /// assert_eq!(BlobsParams::uneven().n_samples, NSamples::Total(1500));
+    /// ```
+    pub fn uneven() -> Self {
+        Self::tutorial()
+    }
+}
+
+/// The blobs `kind = "varied"` draws: `centers` defaults to one per `cluster_std`.
+pub(crate) fn varied_blobs(p: &BlobsParams) -> BlobsParams {
+    let centers = match (&p.centers, &p.n_samples, &p.cluster_std) {
+        (None, NSamples::Total(_), ClusterStd::PerCenter(s)) => Some(Centers::Count(s.len())),
+        (c, _, _) => c.clone(),
+    };
+    BlobsParams {
+        centers,
+        ..p.clone()
+    }
+}
+
+/// The table of `kind = "varied"`: the blobs keys, `cluster_std` a list only.
+pub(crate) struct VariedTable(pub(crate) BlobsParams);
+
+impl BlobsTable for VariedTable {
+    const NAME: &'static str = "VariedParams";
+    const KEYS: &'static [&'static str] = &[
+        "n_samples",
+        "n_features",
+        "centers",
+        "cluster_std",
+        "center_box",
+        "shuffle",
+        "seed",
+        "rng",
+    ];
+
+    fn preset() -> Self {
+        VariedTable(BlobsParams::varied())
+    }
+    fn blobs(&self) -> &BlobsParams {
+        &self.0
+    }
+    fn blobs_mut(&mut self) -> &mut BlobsParams {
+        &mut self.0
+    }
+    fn read_own<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        if key != "cluster_std" {
+            return Ok(false);
+        }
+        self.0.cluster_std = ClusterStd::PerCenter(map.next_value()?);
+        Ok(true)
+    }
+}
+
 /// Anisotropic blobs: `make_blobs` samples times a linear map (`X @ transformation`), as in
 /// scikit-learn's "Demonstration of k-means assumptions".
 ///
 /// The default transformation is `[[0.6, -0.6], [-0.4, 0.8]]` (the example's first version;
 /// the current one uses `[[0.60834549, -0.63667341], [-0.40887718, 0.85253229]]`, which can be
 /// given here). Its size sets `n_features`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// In a grid file its keys are those of [`BlobsParams`] but `n_features`, and
+/// `transformation`:
+///
+/// ```
+/// use clusterlab_data::{AnisotropicParams, BlobsParams, Centers};
+/// let p: AnisotropicParams = toml::from_str("centers = 2\ntransformation = [[1.0, 0.5], [0.0, 1.0]]")?;
+/// assert_eq!(p.blobs, BlobsParams { centers: Some(Centers::Count(2)), ..BlobsParams::anisotropic() });
+/// assert!(toml::from_str::<AnisotropicParams>("n_features = 3").is_err());
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnisotropicParams {
-    /// Total or per-center sample counts (default 1500).
-    #[serde(default = "n_1500")]
-    pub n_samples: NSamples,
-    /// Number of centers or their coordinates (default 3).
-    #[serde(default = "three")]
-    pub centers: Option<Centers>,
-    /// Standard deviation of the blobs before the map (default 1.0).
-    #[serde(default = "defaults::cluster_std")]
-    pub cluster_std: ClusterStd,
-    /// Box of the random centers (default `[-10, 10]`).
-    #[serde(default = "defaults::center_box")]
-    pub center_box: [f64; 2],
-    /// Shuffle the samples (default true).
-    #[serde(default = "defaults::yes")]
-    pub shuffle: bool,
+    /// The blobs before the map (default [`BlobsParams::anisotropic`]); their `n_features`
+    /// is the transformation's size.
+    pub blobs: BlobsParams,
     /// The `n_features x n_features` matrix applied on the right of the samples.
-    #[serde(default = "default_transformation")]
     pub transformation: Vec<Vec<f64>>,
-    /// The seed.
-    #[serde(default)]
-    pub seed: u64,
-    /// The random stream.
-    #[serde(default)]
-    pub rng: RngKind,
-}
-
-fn default_transformation() -> Vec<Vec<f64>> {
-    vec![vec![0.6, -0.6], vec![-0.4, 0.8]]
 }
 
 impl Default for AnisotropicParams {
     fn default() -> Self {
         AnisotropicParams {
-            n_samples: n_1500(),
-            centers: three(),
-            cluster_std: defaults::cluster_std(),
-            center_box: defaults::center_box(),
-            shuffle: true,
-            transformation: default_transformation(),
-            seed: 0,
-            rng: RngKind::Chacha,
+            blobs: BlobsParams::anisotropic(),
+            transformation: vec![vec![0.6, -0.6], vec![-0.4, 0.8]],
         }
     }
 }
 
+impl BlobsTable for AnisotropicParams {
+    const NAME: &'static str = "AnisotropicParams";
+    const KEYS: &'static [&'static str] = &[
+        "n_samples",
+        "centers",
+        "cluster_std",
+        "center_box",
+        "shuffle",
+        "transformation",
+        "seed",
+        "rng",
+    ];
+
+    fn preset() -> Self {
+        Self::default()
+    }
+    fn blobs(&self) -> &BlobsParams {
+        &self.blobs
+    }
+    fn blobs_mut(&mut self) -> &mut BlobsParams {
+        &mut self.blobs
+    }
+    fn read_own<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        if key != "transformation" {
+            return Ok(false);
+        }
+        self.transformation = map.next_value()?;
+        Ok(true)
+    }
+    fn write_own<S: SerializeStruct>(
+        &self,
+        key: &'static str,
+        out: &mut S,
+    ) -> Result<bool, S::Error> {
+        if key != "transformation" {
+            return Ok(false);
+        }
+        out.serialize_field(key, &self.transformation)?;
+        Ok(true)
+    }
+}
+
 impl AnisotropicParams {
-    fn blobs(&self) -> BlobsParams {
+    /// The blobs drawn: the shared parameters with the transformation's `n_features`.
+    fn drawn(&self) -> BlobsParams {
         BlobsParams {
-            n_samples: self.n_samples.clone(),
             n_features: self.transformation.len(),
-            centers: self.centers.clone(),
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: self.shuffle,
-            seed: self.seed,
-            rng: self.rng,
+            ..self.blobs.clone()
         }
     }
 
@@ -215,7 +328,7 @@ impl AnisotropicParams {
         if t.iter().flatten().any(|v| !v.is_finite()) {
             return Err(bad("every entry must be finite".into()));
         }
-        if let Some(Centers::Coordinates(c)) = &self.centers
+        if let Some(Centers::Coordinates(c)) = &self.blobs.centers
             && c.first().is_some_and(|r| r.len() != d)
         {
             return Err(bad(format!(
@@ -229,13 +342,13 @@ impl AnisotropicParams {
     /// Checks every parameter; the error names the first bad one.
     pub fn validate(&self) -> Result<(), DataError> {
         self.matrix()?;
-        self.blobs().validate()
+        self.drawn().validate()
     }
 
     /// Generates the blobs and maps them, as a [`Dataset`] named `anisotropic`.
     pub fn generate(&self) -> Result<Dataset, DataError> {
         let t = self.matrix()?;
-        let b = make_blobs(&self.blobs())?;
+        let b = make_blobs(&self.drawn())?;
         let d = t.nrows();
         // Fused, as OpenBLAS's kernels behind np.dot are: see the module documentation.
         let x = Array2::from_shape_fn((b.x.nrows(), d), |(i, j)| {
@@ -245,160 +358,106 @@ impl AnisotropicParams {
     }
 }
 
-/// Blobs of unequal variance: `make_blobs` with `cluster_std = [1.0, 2.5, 0.5]` by default, as
-/// in scikit-learn's "Demonstration of k-means assumptions".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VariedParams {
-    /// Total or per-center sample counts (default 1500).
-    #[serde(default = "n_1500")]
-    pub n_samples: NSamples,
-    /// Number of features (default 2).
-    #[serde(default = "two")]
-    pub n_features: usize,
-    /// Number of centers or their coordinates (default: one per `cluster_std`).
-    #[serde(default)]
-    pub centers: Option<Centers>,
-    /// One standard deviation per center (default `[1.0, 2.5, 0.5]`).
-    #[serde(default = "varied_std")]
-    pub cluster_std: Vec<f64>,
-    /// Box of the random centers (default `[-10, 10]`).
-    #[serde(default = "defaults::center_box")]
-    pub center_box: [f64; 2],
-    /// Shuffle the samples (default true).
-    #[serde(default = "defaults::yes")]
-    pub shuffle: bool,
-    /// The seed.
-    #[serde(default)]
-    pub seed: u64,
-    /// The random stream.
-    #[serde(default)]
-    pub rng: RngKind,
-}
-
-fn varied_std() -> Vec<f64> {
-    vec![1.0, 2.5, 0.5]
-}
-
-impl Default for VariedParams {
-    fn default() -> Self {
-        VariedParams {
-            n_samples: n_1500(),
-            n_features: 2,
-            centers: None,
-            cluster_std: varied_std(),
-            center_box: defaults::center_box(),
-            shuffle: true,
-            seed: 0,
-            rng: RngKind::Chacha,
-        }
-    }
-}
-
-impl VariedParams {
-    fn blobs(&self) -> BlobsParams {
-        BlobsParams {
-            n_samples: self.n_samples.clone(),
-            n_features: self.n_features,
-            // sklearn's default of 3 centers would not match a cluster_std of another length.
-            centers: match (&self.centers, &self.n_samples) {
-                (None, NSamples::Total(_)) => Some(Centers::Count(self.cluster_std.len())),
-                (c, _) => c.clone(),
-            },
-            cluster_std: ClusterStd::PerCenter(self.cluster_std.clone()),
-            center_box: self.center_box,
-            shuffle: self.shuffle,
-            seed: self.seed,
-            rng: self.rng,
-        }
-    }
-
-    /// Checks every parameter; the error names the first bad one.
-    pub fn validate(&self) -> Result<(), DataError> {
-        self.blobs().validate()
-    }
-
-    /// Generates the blobs as a [`Dataset`] named `varied`.
-    pub fn generate(&self) -> Result<Dataset, DataError> {
-        let b = make_blobs(&self.blobs())?;
-        Ok(Dataset::new("varied", b.x)?.with_labels(b.y)?)
-    }
-}
-
 /// Blobs of uneven size: `make_blobs`, then the first `sizes[i]` samples of cluster `i` are
 /// kept, stacked cluster by cluster, as in scikit-learn's "Demonstration of k-means
 /// assumptions" (500, 100 and 10 of 1500).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// In a grid file its keys are those of [`BlobsParams`] but `centers`, and `sizes`; the
+/// generated samples are shuffled (`shuffle`) before the filtering, and the kept ones stacked
+/// cluster by cluster either way:
+///
+/// ```
+/// use clusterlab_data::{BlobsParams, NSamples, UnevenParams};
+/// let p: UnevenParams = toml::from_str("n_samples = 90\nsizes = [30, 5, 1]")?;
+/// assert_eq!(p.blobs.n_samples, NSamples::Total(90));
+/// assert!(toml::from_str::<UnevenParams>("centers = 3").is_err());
+/// let d = p.generate().unwrap();
+/// assert_eq!(d.n_samples(), 36);
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnevenParams {
-    /// Samples generated before filtering (default 1500).
-    #[serde(default = "n_1500")]
-    pub n_samples: NSamples,
-    /// Number of features (default 2).
-    #[serde(default = "two")]
-    pub n_features: usize,
-    /// Standard deviation of every blob (default 1.0), or one per center.
-    #[serde(default = "defaults::cluster_std")]
-    pub cluster_std: ClusterStd,
-    /// Box of the random centers (default `[-10, 10]`).
-    #[serde(default = "defaults::center_box")]
-    pub center_box: [f64; 2],
+    /// The blobs generated before the filtering (default [`BlobsParams::uneven`]); their
+    /// `centers` are one per size.
+    pub blobs: BlobsParams,
     /// How many samples of each cluster to keep (default `[500, 100, 10]`); its length is the
     /// number of centers.
-    #[serde(default = "uneven_sizes")]
     pub sizes: Vec<usize>,
-    /// Shuffle the generated samples before filtering (default true); the kept samples are
-    /// stacked cluster by cluster either way.
-    #[serde(default = "defaults::yes")]
-    pub shuffle: bool,
-    /// The seed.
-    #[serde(default)]
-    pub seed: u64,
-    /// The random stream.
-    #[serde(default)]
-    pub rng: RngKind,
-}
-
-fn uneven_sizes() -> Vec<usize> {
-    vec![500, 100, 10]
 }
 
 impl Default for UnevenParams {
     fn default() -> Self {
         UnevenParams {
-            n_samples: n_1500(),
-            n_features: 2,
-            cluster_std: defaults::cluster_std(),
-            center_box: defaults::center_box(),
-            sizes: uneven_sizes(),
-            shuffle: true,
-            seed: 0,
-            rng: RngKind::Chacha,
+            blobs: BlobsParams::uneven(),
+            sizes: vec![500, 100, 10],
         }
     }
 }
 
+impl BlobsTable for UnevenParams {
+    const NAME: &'static str = "UnevenParams";
+    const KEYS: &'static [&'static str] = &[
+        "n_samples",
+        "n_features",
+        "cluster_std",
+        "center_box",
+        "sizes",
+        "shuffle",
+        "seed",
+        "rng",
+    ];
+
+    fn preset() -> Self {
+        Self::default()
+    }
+    fn blobs(&self) -> &BlobsParams {
+        &self.blobs
+    }
+    fn blobs_mut(&mut self) -> &mut BlobsParams {
+        &mut self.blobs
+    }
+    fn read_own<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        if key != "sizes" {
+            return Ok(false);
+        }
+        self.sizes = map.next_value()?;
+        Ok(true)
+    }
+    fn write_own<S: SerializeStruct>(
+        &self,
+        key: &'static str,
+        out: &mut S,
+    ) -> Result<bool, S::Error> {
+        if key != "sizes" {
+            return Ok(false);
+        }
+        out.serialize_field(key, &self.sizes)?;
+        Ok(true)
+    }
+}
+
+blobs_table_serde!(VariedTable, AnisotropicParams, UnevenParams);
+
 impl UnevenParams {
-    fn blobs(&self) -> BlobsParams {
+    /// The blobs drawn: the shared parameters with one center per size.
+    fn drawn(&self) -> BlobsParams {
         BlobsParams {
-            n_samples: self.n_samples.clone(),
-            n_features: self.n_features,
-            centers: match &self.n_samples {
+            centers: match &self.blobs.n_samples {
                 NSamples::Total(_) => Some(Centers::Count(self.sizes.len())),
                 NSamples::PerCenter(_) => None,
             },
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: self.shuffle,
-            seed: self.seed,
-            rng: self.rng,
+            ..self.blobs.clone()
         }
     }
 
     /// Samples per cluster that `make_blobs` will produce.
     fn produced(&self) -> Vec<usize> {
         let k = self.sizes.len().max(1);
-        match &self.n_samples {
+        match &self.blobs.n_samples {
             NSamples::Total(n) => (0..k).map(|i| n / k + usize::from(i < n % k)).collect(),
             NSamples::PerCenter(c) => c.clone(),
         }
@@ -414,7 +473,7 @@ impl UnevenParams {
             )
             .into());
         }
-        if let NSamples::PerCenter(counts) = &self.n_samples
+        if let NSamples::PerCenter(counts) = &self.blobs.n_samples
             && counts.len() != self.sizes.len()
         {
             return Err(Error::invalid(
@@ -424,7 +483,7 @@ impl UnevenParams {
             )
             .into());
         }
-        self.blobs().validate()?;
+        self.drawn().validate()?;
         let produced = self.produced();
         if let Some((i, (&want, &have))) = self
             .sizes
@@ -446,7 +505,7 @@ impl UnevenParams {
     /// Generates and filters the blobs, as a [`Dataset`] named `uneven`.
     pub fn generate(&self) -> Result<Dataset, DataError> {
         self.validate()?;
-        let b = make_blobs(&self.blobs())?;
+        let b = make_blobs(&self.drawn())?;
         let mut keep: Vec<usize> = Vec::with_capacity(self.sizes.iter().sum());
         for (label, &size) in self.sizes.iter().enumerate() {
             keep.extend(
@@ -496,29 +555,24 @@ impl NSamples2 {
 /// # Ok::<(), clusterlab_data::DataError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct MoonsParams {
     /// Total samples (default 100) or `[outer, inner]`.
-    #[serde(default = "n_100")]
     pub n_samples: NSamples2,
     /// Shuffle the samples (default true).
-    #[serde(default = "defaults::yes")]
     pub shuffle: bool,
     /// Standard deviation of Gaussian noise added to every coordinate (default none).
-    #[serde(default)]
     pub noise: Option<f64>,
     /// The seed.
-    #[serde(default)]
     pub seed: u64,
     /// The random stream.
-    #[serde(default)]
     pub rng: RngKind,
 }
 
 impl Default for MoonsParams {
     fn default() -> Self {
         MoonsParams {
-            n_samples: n_100(),
+            n_samples: NSamples2::Total(100),
             shuffle: true,
             noise: None,
             seed: 0,
@@ -557,36 +611,26 @@ impl MoonsParams {
 
 /// A large circle containing a smaller one, as `sklearn.datasets.make_circles`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct CirclesParams {
     /// Total samples (default 100) or `[outer, inner]`.
-    #[serde(default = "n_100")]
     pub n_samples: NSamples2,
     /// Shuffle the samples (default true).
-    #[serde(default = "defaults::yes")]
     pub shuffle: bool,
     /// Standard deviation of Gaussian noise added to every coordinate (default none).
-    #[serde(default)]
     pub noise: Option<f64>,
     /// Radius of the inner circle relative to the outer one, in `[0, 1)` (default 0.8).
-    #[serde(default = "factor")]
     pub factor: f64,
     /// The seed.
-    #[serde(default)]
     pub seed: u64,
     /// The random stream.
-    #[serde(default)]
     pub rng: RngKind,
-}
-
-fn factor() -> f64 {
-    0.8
 }
 
 impl Default for CirclesParams {
     fn default() -> Self {
         CirclesParams {
-            n_samples: n_100(),
+            n_samples: NSamples2::Total(100),
             shuffle: true,
             noise: None,
             factor: 0.8,
@@ -723,9 +767,11 @@ mod tests {
     #[test]
     fn uneven_keeps_the_requested_sizes() {
         let d = UnevenParams {
-            n_samples: NSamples::Total(90),
+            blobs: BlobsParams {
+                n_samples: NSamples::Total(90),
+                ..BlobsParams::uneven()
+            },
             sizes: vec![30, 5, 1],
-            ..Default::default()
         }
         .generate()
         .unwrap();
@@ -738,9 +784,11 @@ mod tests {
     #[test]
     fn uneven_needs_one_size_per_count() {
         let err = UnevenParams {
-            n_samples: NSamples::PerCenter(vec![10, 10]),
+            blobs: BlobsParams {
+                n_samples: NSamples::PerCenter(vec![10, 10]),
+                ..BlobsParams::uneven()
+            },
             sizes: vec![1, 1, 1],
-            ..Default::default()
         }
         .validate()
         .unwrap_err();
@@ -750,7 +798,10 @@ mod tests {
     #[test]
     fn uneven_refuses_more_than_a_cluster_has() {
         let err = UnevenParams {
-            n_samples: NSamples::Total(30),
+            blobs: BlobsParams {
+                n_samples: NSamples::Total(30),
+                ..BlobsParams::uneven()
+            },
             ..Default::default()
         }
         .validate()
@@ -789,11 +840,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(named(a.validate()), "transformation");
-        let v = VariedParams {
-            cluster_std: vec![1.0, -2.0],
-            ..Default::default()
+        let v = BlobsParams {
+            cluster_std: ClusterStd::PerCenter(vec![1.0, -2.0]),
+            ..BlobsParams::varied()
         };
-        assert_eq!(named(v.validate()), "cluster_std");
+        assert_eq!(named(varied_blobs(&v).validate()), "cluster_std");
     }
 
     #[test]

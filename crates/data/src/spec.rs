@@ -13,7 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use crate::{
     AnisotropicParams, BlobsParams, CirclesParams, CsvOptions, DataError, Header, LabelColumn,
-    MoonsParams, UnevenParams, UniformParams, VariedParams, read_csv,
+    MoonsParams, UnevenParams, UniformParams, read_csv,
+    shapes::{VariedTable, varied_blobs},
 };
 
 /// A dataset read from a CSV file, as described in a grid file.
@@ -119,8 +120,9 @@ pub enum DatasetSpec {
     Uniform(UniformParams),
     /// Blobs times a linear map.
     Anisotropic(AnisotropicParams),
-    /// Blobs of unequal variance.
-    Varied(VariedParams),
+    /// Blobs of unequal variance: defaults from [`BlobsParams::varied`], and `centers = None`
+    /// with a total `n_samples` means one center per `cluster_std`.
+    Varied(BlobsParams),
     /// Blobs of uneven size.
     Uneven(UnevenParams),
     /// `make_moons`.
@@ -164,7 +166,7 @@ impl DatasetSpec {
             "blobs" => DatasetSpec::Blobs(BlobsParams::deserialize(rest)?),
             "uniform" => DatasetSpec::Uniform(UniformParams::deserialize(rest)?),
             "anisotropic" => DatasetSpec::Anisotropic(AnisotropicParams::deserialize(rest)?),
-            "varied" => DatasetSpec::Varied(VariedParams::deserialize(rest)?),
+            "varied" => DatasetSpec::Varied(VariedTable::deserialize(rest)?.0),
             "uneven" => DatasetSpec::Uneven(UnevenParams::deserialize(rest)?),
             "moons" => DatasetSpec::Moons(MoonsParams::deserialize(rest)?),
             "circles" => DatasetSpec::Circles(CirclesParams::deserialize(rest)?),
@@ -193,7 +195,7 @@ impl DatasetSpec {
             DatasetSpec::Blobs(p) => p.validate(),
             DatasetSpec::Uniform(p) => p.validate(),
             DatasetSpec::Anisotropic(p) => p.validate(),
-            DatasetSpec::Varied(p) => p.validate(),
+            DatasetSpec::Varied(p) => varied_blobs(p).validate(),
             DatasetSpec::Uneven(p) => p.validate(),
             DatasetSpec::Moons(p) => p.validate(),
             DatasetSpec::Circles(p) => p.validate(),
@@ -208,7 +210,7 @@ impl DatasetSpec {
             DatasetSpec::Blobs(p) => p.generate(),
             DatasetSpec::Uniform(p) => p.generate(),
             DatasetSpec::Anisotropic(p) => p.generate(),
-            DatasetSpec::Varied(p) => p.generate(),
+            DatasetSpec::Varied(p) => varied_blobs(p).generate_as("varied"),
             DatasetSpec::Uneven(p) => p.generate(),
             DatasetSpec::Moons(p) => p.generate(),
             DatasetSpec::Circles(p) => p.generate(),

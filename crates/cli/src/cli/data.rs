@@ -8,14 +8,15 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
+    sync::OnceLock,
 };
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use clusterlab_core::Dataset;
 use clusterlab_data::{
-    AnisotropicParams, BlobsParams, Centers, CirclesParams, ClusterStd, CsvOptions, LabelColumn,
-    MoonsParams, NSamples, NSamples2, RngKind, UnevenParams, UniformParams, VariedParams,
+    AnisotropicParams, BlobsParams, Centers, CirclesParams, ClusterStd, CsvOptions, DatasetSpec,
+    LabelColumn, MoonsParams, NSamples, NSamples2, RngKind, UnevenParams, UniformParams,
     make_blobs, read_csv, write_csv, write_csv_to,
 };
 use ndarray::ArrayView2;
@@ -51,12 +52,12 @@ impl DataCommand {
                     write_matrix(path, b.centers.view())?;
                 }
                 let data = Dataset::new("blobs", b.x)?.with_labels(b.y)?;
-                (data, a.output.out)
+                (data, a.blob.output.out)
             }
             DataCommand::Uniform(a) => (a.params().generate()?, a.output.out),
-            DataCommand::Anisotropic(a) => (a.params()?.generate()?, a.output.out),
-            DataCommand::Varied(a) => (a.params().generate()?, a.output.out),
-            DataCommand::Uneven(a) => (a.params().generate()?, a.output.out),
+            DataCommand::Anisotropic(a) => (a.params()?.generate()?, a.blob.output.out),
+            DataCommand::Varied(a) => (a.params().generate(Path::new("."))?, a.blob.output.out),
+            DataCommand::Uneven(a) => (a.params().generate()?, a.blob.output.out),
             DataCommand::Moons(a) => (a.params().generate()?, a.output.out),
             DataCommand::Circles(a) => (a.params().generate()?, a.output.out),
         };
@@ -69,16 +70,102 @@ impl DataCommand {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Random seed (scikit-learn's `random_state`). With `--rng numpy` it must be below 2^32.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = BlobsParams::default().seed)]
     pub seed: u64,
     /// Random stream: `chacha` (clusterlab's own: fast, parallel, the same bits on any machine)
     /// or `numpy` (NumPy's legacy RandomState: the very numbers scikit-learn gives for
     /// `random_state = SEED`).
-    #[arg(long, default_value = "chacha", value_parser = parse_rng, value_name = "chacha|numpy")]
+    #[arg(long, default_value_t = BlobsParams::default().rng, value_parser = parse_rng, value_name = "chacha|numpy")]
     pub rng: RngKind,
     /// Write the CSV to this file (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// The defaults `--help` shows that are not plain numbers, formatted once from the data
+/// crate's presets, in the syntax of the flags.
+struct Shown {
+    blobs_n_samples: String,
+    anisotropic_n_samples: String,
+    varied_n_samples: String,
+    uneven_n_samples: String,
+    cluster_std: String,
+    varied_std: String,
+    center_box: String,
+    transformation: String,
+    sizes: String,
+    moons_n_samples: String,
+    circles_n_samples: String,
+}
+
+fn shown() -> &'static Shown {
+    static SHOWN: OnceLock<Shown> = OnceLock::new();
+    SHOWN.get_or_init(|| {
+        let n_samples = |n: &NSamples| match n {
+            NSamples::Total(n) => n.to_string(),
+            NSamples::PerCenter(c) => join(c, ToString::to_string),
+        };
+        let pair = |n: &NSamples2| match n {
+            NSamples2::Total(n) => n.to_string(),
+            NSamples2::Split(s) => join(s, ToString::to_string),
+        };
+        // Standard deviations are shown as floats (`1.0`), the box as written (`-10,10`).
+        let std = |s: &ClusterStd| match s {
+            ClusterStd::Same(s) => format!("{s:?}"),
+            ClusterStd::PerCenter(s) => join(s, |v| format!("{v:?}")),
+        };
+        let anisotropic = AnisotropicParams::default();
+        let rows: Vec<String> = anisotropic
+            .transformation
+            .iter()
+            .map(|r| join(r, ToString::to_string))
+            .collect();
+        Shown {
+            blobs_n_samples: n_samples(&BlobsParams::default().n_samples),
+            anisotropic_n_samples: n_samples(&anisotropic.blobs.n_samples),
+            varied_n_samples: n_samples(&BlobsParams::varied().n_samples),
+            uneven_n_samples: n_samples(&UnevenParams::default().blobs.n_samples),
+            cluster_std: std(&BlobsParams::default().cluster_std),
+            varied_std: std(&BlobsParams::varied().cluster_std),
+            center_box: join(&BlobsParams::default().center_box, ToString::to_string),
+            transformation: rows.join(";"),
+            sizes: join(&UnevenParams::default().sizes, ToString::to_string),
+            moons_n_samples: pair(&MoonsParams::default().n_samples),
+            circles_n_samples: pair(&CirclesParams::default().n_samples),
+        }
+    })
+}
+
+fn join<T>(values: &[T], show: impl Fn(&T) -> String) -> String {
+    values.iter().map(show).collect::<Vec<_>>().join(",")
+}
+
+/// Flags of every blob-like generator (`blobs`, `anisotropic`, `varied`, `uneven`), with the
+/// random stream and the output.
+#[derive(Debug, Clone, Args)]
+pub struct BlobArgs {
+    /// The box random centers are drawn in, as `LOW,HIGH` (write `--center-box=-10,10`).
+    #[arg(long, default_value = shown().center_box.as_str(), value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
+    pub center_box: [f64; 2],
+    /// Keep the samples in center order instead of shuffling them (`uneven`: do not shuffle
+    /// the generated samples before filtering).
+    #[arg(long)]
+    pub no_shuffle: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl BlobArgs {
+    /// `preset` with these flags.
+    fn apply(&self, preset: BlobsParams) -> BlobsParams {
+        BlobsParams {
+            center_box: self.center_box,
+            shuffle: !self.no_shuffle,
+            seed: self.output.seed,
+            rng: self.output.rng,
+            ..preset
+        }
+    }
 }
 
 /// `clusterlab data blobs`.
@@ -86,10 +173,10 @@ pub struct OutputArgs {
 pub struct BlobsArgs {
     /// Number of samples: a total split evenly over the centers (the remainder to the first
     /// ones), or one count per center (`3,4,5`, which also sets the number of centers).
-    #[arg(long, default_value = "100", value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
+    #[arg(long, default_value = shown().blobs_n_samples.as_str(), value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
     pub n_samples: NSamples,
     /// Features per sample; ignored with `--centers-file`, whose columns set it.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = BlobsParams::default().n_features)]
     pub n_features: usize,
     /// Number of centers, drawn uniformly in `--center-box` (default: 3, or one per count of
     /// `--n-samples`).
@@ -99,19 +186,13 @@ pub struct BlobsArgs {
     #[arg(long, value_name = "FILE")]
     pub centers_file: Option<PathBuf>,
     /// Standard deviation of the blobs: one value, or one per center (`0.5,1,2`).
-    #[arg(long, default_value = "1.0", value_parser = parse_cluster_std, value_name = "S|S1,S2,...")]
+    #[arg(long, default_value = shown().cluster_std.as_str(), value_parser = parse_cluster_std, value_name = "S|S1,S2,...")]
     pub cluster_std: ClusterStd,
-    /// The box random centers are drawn in, as `LOW,HIGH` (write `--center-box=-10,10`).
-    #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
-    pub center_box: [f64; 2],
-    /// Keep the samples in center order instead of shuffling them.
-    #[arg(long)]
-    pub no_shuffle: bool,
     /// Also write the centers (one per row, no label) to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub centers_out: Option<PathBuf>,
     #[command(flatten)]
-    output: OutputArgs,
+    blob: BlobArgs,
 }
 
 impl BlobsArgs {
@@ -126,10 +207,7 @@ impl BlobsArgs {
             n_features: self.n_features,
             centers,
             cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: !self.no_shuffle,
-            seed: self.output.seed,
-            rng: self.output.rng,
+            ..self.blob.apply(BlobsParams::default())
         })
     }
 }
@@ -138,16 +216,16 @@ impl BlobsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UniformArgs {
     /// Number of samples.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = UniformParams::default().n_samples)]
     pub n_samples: usize,
     /// Features per sample.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = UniformParams::default().n_features)]
     pub n_features: usize,
     /// Lower bound of every coordinate.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = UniformParams::default().low, allow_hyphen_values = true)]
     pub low: f64,
     /// Upper bound of every coordinate (excluded).
-    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = UniformParams::default().high, allow_hyphen_values = true)]
     pub high: f64,
     #[command(flatten)]
     output: OutputArgs,
@@ -170,31 +248,25 @@ impl UniformArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AnisotropicArgs {
     /// Number of samples: a total, or one count per center.
-    #[arg(long, default_value = "1500", value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
+    #[arg(long, default_value = shown().anisotropic_n_samples.as_str(), value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
     pub n_samples: NSamples,
     /// Number of centers (default 3, or one per count of `--n-samples`).
     #[arg(long)]
     pub centers: Option<usize>,
     /// Standard deviation of the blobs before the map: one value, or one per center.
-    #[arg(long, default_value = "1.0", value_parser = parse_cluster_std, value_name = "S|S1,...")]
+    #[arg(long, default_value = shown().cluster_std.as_str(), value_parser = parse_cluster_std, value_name = "S|S1,...")]
     pub cluster_std: ClusterStd,
-    /// The box random centers are drawn in, as `LOW,HIGH`.
-    #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
-    pub center_box: [f64; 2],
     /// The square matrix applied on the right of the samples, rows separated by `;` (its size
     /// sets the number of features).
     #[arg(
         long,
-        default_value = "0.6,-0.6;-0.4,0.8",
+        default_value = shown().transformation.as_str(),
         allow_hyphen_values = true,
         value_name = "A,B;C,D"
     )]
     pub transformation: String,
-    /// Keep the samples in center order instead of shuffling them.
-    #[arg(long)]
-    pub no_shuffle: bool,
     #[command(flatten)]
-    output: OutputArgs,
+    blob: BlobArgs,
 }
 
 impl AnisotropicArgs {
@@ -205,19 +277,20 @@ impl AnisotropicArgs {
             .map(|row| parse_floats(row).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<Vec<f64>>>>()
             .context("reading --transformation")?;
+        let preset = BlobsParams::anisotropic();
         Ok(AnisotropicParams {
-            n_samples: self.n_samples.clone(),
-            centers: match (self.centers, &self.n_samples) {
-                (Some(k), _) => Some(Centers::Count(k)),
-                (None, NSamples::Total(_)) => Some(Centers::Count(3)),
-                (None, NSamples::PerCenter(_)) => None,
+            blobs: BlobsParams {
+                // The preset's 3 centers, unless the counts of `--n-samples` give them.
+                centers: match (self.centers, &self.n_samples) {
+                    (Some(k), _) => Some(Centers::Count(k)),
+                    (None, NSamples::Total(_)) => preset.centers.clone(),
+                    (None, NSamples::PerCenter(_)) => None,
+                },
+                n_samples: self.n_samples.clone(),
+                cluster_std: self.cluster_std.clone(),
+                ..self.blob.apply(preset)
             },
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: !self.no_shuffle,
             transformation,
-            seed: self.output.seed,
-            rng: self.output.rng,
         })
     }
 }
@@ -226,41 +299,32 @@ impl AnisotropicArgs {
 #[derive(Debug, Clone, Args)]
 pub struct VariedArgs {
     /// Number of samples: a total, or one count per center.
-    #[arg(long, default_value = "1500", value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
+    #[arg(long, default_value = shown().varied_n_samples.as_str(), value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
     pub n_samples: NSamples,
     /// Features per sample.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = BlobsParams::varied().n_features)]
     pub n_features: usize,
     /// One standard deviation per center (their number sets the number of centers).
     #[arg(
         long,
-        default_value = "1.0,2.5,0.5",
+        default_value = shown().varied_std.as_str(),
         value_delimiter = ',',
         value_name = "S1,S2,..."
     )]
     pub cluster_std: Vec<f64>,
-    /// The box random centers are drawn in, as `LOW,HIGH`.
-    #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
-    pub center_box: [f64; 2],
-    /// Keep the samples in center order instead of shuffling them.
-    #[arg(long)]
-    pub no_shuffle: bool,
     #[command(flatten)]
-    output: OutputArgs,
+    blob: BlobArgs,
 }
 
 impl VariedArgs {
-    fn params(&self) -> VariedParams {
-        VariedParams {
+    fn params(&self) -> DatasetSpec {
+        DatasetSpec::Varied(BlobsParams {
             n_samples: self.n_samples.clone(),
             n_features: self.n_features,
             centers: None,
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
-            shuffle: !self.no_shuffle,
-            seed: self.output.seed,
-            rng: self.output.rng,
-        }
+            cluster_std: ClusterStd::PerCenter(self.cluster_std.clone()),
+            ..self.blob.apply(BlobsParams::varied())
+        })
     }
 }
 
@@ -268,43 +332,36 @@ impl VariedArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UnevenArgs {
     /// Samples generated before filtering: a total, or one count per center.
-    #[arg(long, default_value = "1500", value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
+    #[arg(long, default_value = shown().uneven_n_samples.as_str(), value_parser = parse_n_samples, value_name = "N|N1,N2,...")]
     pub n_samples: NSamples,
     /// Features per sample.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = BlobsParams::uneven().n_features)]
     pub n_features: usize,
     /// Standard deviation of the blobs: one value, or one per center.
-    #[arg(long, default_value = "1.0", value_parser = parse_cluster_std, value_name = "S|S1,...")]
+    #[arg(long, default_value = shown().cluster_std.as_str(), value_parser = parse_cluster_std, value_name = "S|S1,...")]
     pub cluster_std: ClusterStd,
-    /// The box random centers are drawn in, as `LOW,HIGH`.
-    #[arg(long, default_value = "-10,10", value_parser = parse_box, allow_hyphen_values = true, value_name = "LOW,HIGH")]
-    pub center_box: [f64; 2],
     /// How many samples of each cluster to keep (their number sets the number of centers).
     #[arg(
         long,
-        default_value = "500,100,10",
+        default_value = shown().sizes.as_str(),
         value_delimiter = ',',
         value_name = "N1,N2,..."
     )]
     pub sizes: Vec<usize>,
-    /// Do not shuffle the generated samples before filtering.
-    #[arg(long)]
-    pub no_shuffle: bool,
     #[command(flatten)]
-    output: OutputArgs,
+    blob: BlobArgs,
 }
 
 impl UnevenArgs {
     fn params(&self) -> UnevenParams {
         UnevenParams {
-            n_samples: self.n_samples.clone(),
-            n_features: self.n_features,
-            cluster_std: self.cluster_std.clone(),
-            center_box: self.center_box,
+            blobs: BlobsParams {
+                n_samples: self.n_samples.clone(),
+                n_features: self.n_features,
+                cluster_std: self.cluster_std.clone(),
+                ..self.blob.apply(BlobsParams::uneven())
+            },
             sizes: self.sizes.clone(),
-            shuffle: !self.no_shuffle,
-            seed: self.output.seed,
-            rng: self.output.rng,
         }
     }
 }
@@ -314,7 +371,7 @@ impl UnevenArgs {
 pub struct MoonsArgs {
     /// Number of samples: a total (half in each moon, the extra one in the inner moon) or
     /// `OUTER,INNER`.
-    #[arg(long, default_value = "100", value_parser = parse_pair, value_name = "N|OUTER,INNER")]
+    #[arg(long, default_value = shown().moons_n_samples.as_str(), value_parser = parse_pair, value_name = "N|OUTER,INNER")]
     pub n_samples: NSamples2,
     /// Standard deviation of Gaussian noise added to every coordinate (default: no noise).
     #[arg(long)]
@@ -342,10 +399,10 @@ impl MoonsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CirclesArgs {
     /// Number of samples: a total (half on each circle, the extra one inside) or `OUTER,INNER`.
-    #[arg(long, default_value = "100", value_parser = parse_pair, value_name = "N|OUTER,INNER")]
+    #[arg(long, default_value = shown().circles_n_samples.as_str(), value_parser = parse_pair, value_name = "N|OUTER,INNER")]
     pub n_samples: NSamples2,
     /// Radius of the inner circle relative to the outer one, in [0, 1).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = CirclesParams::default().factor)]
     pub factor: f64,
     /// Standard deviation of Gaussian noise added to every coordinate (default: no noise).
     #[arg(long)]
@@ -531,7 +588,7 @@ mod tests {
             let data = match parse(&[sub]) {
                 DataCommand::Uniform(a) => a.params().generate(),
                 DataCommand::Anisotropic(a) => a.params().unwrap().generate(),
-                DataCommand::Varied(a) => a.params().generate(),
+                DataCommand::Varied(a) => a.params().generate(Path::new(".")),
                 DataCommand::Uneven(a) => a.params().generate(),
                 DataCommand::Moons(a) => a.params().generate(),
                 DataCommand::Circles(a) => a.params().generate(),
@@ -592,5 +649,211 @@ mod tests {
         assert!(bad.is_err());
         let bad = Cli::try_parse_from(["data", "blobs", "--rng", "mt"]);
         assert!(bad.is_err());
+    }
+
+    /// The dataset a command line generates, hashed as the runner hashes datasets.
+    fn generated_hash(args: &[&str]) -> u64 {
+        let data = match parse(args) {
+            DataCommand::Blobs(a) => a.params().unwrap().generate(),
+            DataCommand::Uniform(a) => a.params().generate(),
+            DataCommand::Anisotropic(a) => a.params().unwrap().generate(),
+            DataCommand::Varied(a) => a.params().generate(Path::new(".")),
+            DataCommand::Uneven(a) => a.params().generate(),
+            DataCommand::Moons(a) => a.params().generate(),
+            DataCommand::Circles(a) => a.params().generate(),
+        };
+        let data = data.unwrap();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(&(data.n_samples() as u64).to_le_bytes());
+        eat(&(data.n_features() as u64).to_le_bytes());
+        data.x()
+            .iter()
+            .for_each(|v| eat(&v.to_bits().to_le_bytes()));
+        match data.labels() {
+            Some(l) => l.iter().for_each(|&l| eat(&(l as u64).to_le_bytes())),
+            None => eat(b"-"),
+        }
+        h
+    }
+
+    /// Command lines and the hash of what they generate, pinned: users' scripts rely on the
+    /// flags, their defaults and the data they give (run with `PRINT_PINS=1` to print).
+    const GENERATED: &[(&str, u64)] = &[
+        ("blobs", 0x685c8179d32ebcc3),
+        ("blobs --rng numpy --seed 170", 0x3b12893848bce5c2),
+        (
+            "blobs --n-samples 3,4,5 --cluster-std 0.5,1,2 --center-box=-3,7 --no-shuffle --seed 4",
+            0x89295d2da844d773,
+        ),
+        (
+            "blobs --n-samples 50 --centers 5 --n-features 3 --cluster-std 0.2 --rng numpy",
+            0xb5f5107a5f75cc54,
+        ),
+        ("uniform", 0x15a8b7eb0c6eec95),
+        (
+            "uniform --n-samples 20 --n-features 3 --low -2 --high 5 --rng numpy --seed 3",
+            0xeeedcf602ffd9bae,
+        ),
+        ("anisotropic", 0x472ef6e55dac9042),
+        ("anisotropic --rng numpy --seed 170", 0x19d932f5e2cae437),
+        (
+            "anisotropic --n-samples 40 --centers 2 --cluster-std 0.5,2 --transformation 1,0.5,0;0,1,0.2;0.3,0,1 --seed 11",
+            0x160876631cb545a1,
+        ),
+        (
+            "anisotropic --n-samples 3,4,5 --no-shuffle --center-box=0,1 --seed 4",
+            0xa831f82b7e95cb90,
+        ),
+        ("varied", 0x166902b1dda5fab4),
+        ("varied --rng numpy --seed 170", 0xe884abae415ec2fd),
+        (
+            "varied --cluster-std 0.2,3 --n-samples 51 --seed 9 --n-features 3",
+            0xdf9c6fd6ccbdc12f,
+        ),
+        (
+            "varied --n-samples 4,6,8 --no-shuffle --center-box=-1,1",
+            0xad46ab330bb0a184,
+        ),
+        ("uneven", 0x1da54699da14892a),
+        ("uneven --rng numpy --seed 170", 0x9500f63aebfd20f3),
+        (
+            "uneven --n-samples 90 --sizes 30,5,1 --seed 5 --n-features 3 --cluster-std 0.5",
+            0x5c7e8c6c621001dc,
+        ),
+        (
+            "uneven --n-samples 10,20 --sizes 10,3 --cluster-std 0.1,4 --no-shuffle",
+            0x149a255c55f83bf5,
+        ),
+        ("moons", 0xdb64fbfc8df96ad1),
+        (
+            "moons --n-samples 7,12 --noise 0.1 --no-shuffle --seed 2 --rng numpy",
+            0x3842c3477e2f07ad,
+        ),
+        ("circles", 0xb4857e2ff945673b),
+        (
+            "circles --n-samples 33 --noise 0.05 --factor 0.3 --seed 12",
+            0x018ca7664343386c,
+        ),
+    ];
+
+    #[test]
+    fn generated_data_is_pinned() {
+        let got: Vec<(&str, u64)> = GENERATED
+            .iter()
+            .map(|&(line, _)| {
+                let args: Vec<&str> = line.split(' ').collect();
+                (line, generated_hash(&args))
+            })
+            .collect();
+        if std::env::var_os("PRINT_PINS").is_some() {
+            for (line, h) in &got {
+                println!("        ({line:?}, {h:#018x}),");
+            }
+        }
+        assert_eq!(got, GENERATED);
+    }
+
+    /// Every flag of every subcommand and the default `--help` shows, pinned (as they were
+    /// before the defaults came from the data crate's presets).
+    const FLAGS: &[(&str, &str, &str)] = &[
+        ("blobs", "n-samples", "100"),
+        ("blobs", "n-features", "2"),
+        ("blobs", "centers", ""),
+        ("blobs", "centers-file", ""),
+        ("blobs", "cluster-std", "1.0"),
+        ("blobs", "center-box", "-10,10"),
+        ("blobs", "no-shuffle", ""),
+        ("blobs", "centers-out", ""),
+        ("blobs", "seed", "0"),
+        ("blobs", "rng", "chacha"),
+        ("blobs", "out", ""),
+        ("uniform", "n-samples", "500"),
+        ("uniform", "n-features", "2"),
+        ("uniform", "low", "0"),
+        ("uniform", "high", "1"),
+        ("uniform", "seed", "0"),
+        ("uniform", "rng", "chacha"),
+        ("uniform", "out", ""),
+        ("anisotropic", "n-samples", "1500"),
+        ("anisotropic", "centers", ""),
+        ("anisotropic", "cluster-std", "1.0"),
+        ("anisotropic", "center-box", "-10,10"),
+        ("anisotropic", "transformation", "0.6,-0.6;-0.4,0.8"),
+        ("anisotropic", "no-shuffle", ""),
+        ("anisotropic", "seed", "0"),
+        ("anisotropic", "rng", "chacha"),
+        ("anisotropic", "out", ""),
+        ("varied", "n-samples", "1500"),
+        ("varied", "n-features", "2"),
+        ("varied", "cluster-std", "1.0,2.5,0.5"),
+        ("varied", "center-box", "-10,10"),
+        ("varied", "no-shuffle", ""),
+        ("varied", "seed", "0"),
+        ("varied", "rng", "chacha"),
+        ("varied", "out", ""),
+        ("uneven", "n-samples", "1500"),
+        ("uneven", "n-features", "2"),
+        ("uneven", "cluster-std", "1.0"),
+        ("uneven", "center-box", "-10,10"),
+        ("uneven", "sizes", "500,100,10"),
+        ("uneven", "no-shuffle", ""),
+        ("uneven", "seed", "0"),
+        ("uneven", "rng", "chacha"),
+        ("uneven", "out", ""),
+        ("moons", "n-samples", "100"),
+        ("moons", "noise", ""),
+        ("moons", "no-shuffle", ""),
+        ("moons", "seed", "0"),
+        ("moons", "rng", "chacha"),
+        ("moons", "out", ""),
+        ("circles", "n-samples", "100"),
+        ("circles", "factor", "0.8"),
+        ("circles", "noise", ""),
+        ("circles", "no-shuffle", ""),
+        ("circles", "seed", "0"),
+        ("circles", "rng", "chacha"),
+        ("circles", "out", ""),
+    ];
+
+    #[test]
+    fn flags_and_their_defaults_are_pinned() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let mut got = Vec::new();
+        for sub in cli.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                let defaults: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                got.push((
+                    sub.get_name().to_string(),
+                    long.to_string(),
+                    defaults.join(" "),
+                ));
+            }
+        }
+        if std::env::var_os("PRINT_PINS").is_some() {
+            for (sub, long, d) in &got {
+                println!("        ({sub:?}, {long:?}, {d:?}),");
+            }
+        }
+        let mut want: Vec<(String, String, String)> = FLAGS
+            .iter()
+            .map(|&(s, l, d)| (s.to_string(), l.to_string(), d.to_string()))
+            .collect();
+        // Where a flag is listed may change (shared flags are declared together); not its
+        // name nor its default.
+        got.sort();
+        want.sort();
+        assert_eq!(got, want);
     }
 }
