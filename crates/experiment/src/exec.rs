@@ -8,7 +8,6 @@
 //! progress bar).
 
 use std::{
-    collections::HashMap,
     fs,
     panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
@@ -22,7 +21,8 @@ use rayon::prelude::*;
 use crate::{
     Error,
     grid::{Cell, CellId, Plan},
-    record::{self, CellRecord, Journal, Status},
+    record::{self, CellRecord, Journal},
+    schema::Status,
 };
 
 /// Something told how a run advances: the command line draws a progress bar with it. The
@@ -150,7 +150,7 @@ pub fn run_observed(
         }
     }
     fs::create_dir_all(dir.join("models")).map_err(io(dir))?;
-    crate::write_inputs(plan, dir)?;
+    record::write_inputs(plan, dir)?;
 
     let (journal, mut done) = Journal::open(&dir.join("cells.jsonl"))?;
     // A cell is done when it is in the journal with every metric the grid now asks for (a
@@ -202,7 +202,7 @@ pub fn run_observed(
         done.insert(cell.id, rec);
     }
 
-    write_tables(plan, &done, dir)?;
+    record::write_tables(plan, &done, dir)?;
     let failed = plan
         .cells
         .iter()
@@ -228,7 +228,7 @@ pub fn run_observed(
         threads,
         best_k: record::best_k(plan, &done),
     };
-    crate::write_meta(plan, &outcome, started, SystemTime::now())?;
+    record::write_meta(plan, &outcome, started, SystemTime::now())?;
     Ok(outcome)
 }
 
@@ -360,23 +360,4 @@ fn metric_values(
             )
         })
         .collect()
-}
-
-/// Writes `runs.csv` and `summary.csv` from the records, atomically.
-pub fn write_tables(
-    plan: &Plan,
-    records: &HashMap<CellId, CellRecord>,
-    dir: &Path,
-) -> Result<(), Error> {
-    let csv_err = |path: PathBuf| move |source| Error::Csv { path, source };
-    let runs = dir.join("runs.csv");
-    let metrics = plan.metric_columns();
-    let bytes = record::runs_csv(plan, records, &metrics).map_err(csv_err(runs.clone()))?;
-    record::write_atomic(&runs, &bytes)?;
-    let summary = dir.join("summary.csv");
-    let bytes = record::summary_csv(plan, records, &metrics).map_err(csv_err(summary.clone()))?;
-    record::write_atomic(&summary, &bytes)?;
-    let best = dir.join("best_k.csv");
-    let bytes = record::best_k_csv(plan, records).map_err(csv_err(best.clone()))?;
-    record::write_atomic(&best, &bytes)
 }

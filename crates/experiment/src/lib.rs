@@ -33,11 +33,10 @@ pub mod grid;
 pub mod plots;
 pub mod record;
 pub mod registry;
+pub mod schema;
+pub mod text;
 
-use std::{
-    path::{Path, PathBuf},
-    time::SystemTime,
-};
+use std::path::PathBuf;
 
 use thiserror::Error;
 
@@ -90,88 +89,3 @@ pub enum Error {
 
 /// The rustc that built this binary (captured by `build.rs`).
 pub const RUSTC_VERSION: &str = env!("CLUSTERLAB_RUSTC_VERSION");
-
-/// Writes what the cells run on: `experiment.toml` (the grid as run) and the data
-/// (`data.csv`, or `data/<data_id>.csv` for each dataset of a `[grid.data]` grid).
-fn write_inputs(plan: &Plan, dir: &Path) -> Result<(), Error> {
-    let mut text = plan.grid.source.text().to_owned();
-    if plan.default_plots && !plan.plots.is_empty() {
-        // The grid as run includes the plots drawn, so that `clusterlab plot DIR` redraws the
-        // same ones.
-        #[derive(serde::Serialize)]
-        struct Plots<'a> {
-            plot: &'a [plots::PlotSpec],
-        }
-        let tables = toml::to_string(&Plots { plot: &plan.plots }).map_err(|e| Error::Data {
-            path: dir.join("experiment.toml"),
-            message: format!("writing the default plots: {e}"),
-        })?;
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(
-            "\n# The grid had no [[plot]] table; these are the plots drawn by default.\n",
-        );
-        text.push_str(&tables);
-    }
-    record::write_atomic(&dir.join("experiment.toml"), text.as_bytes())?;
-    for d in &plan.datasets {
-        let path = match &d.id {
-            None => dir.join("data.csv"),
-            Some(id) => {
-                let data_dir = dir.join("data");
-                std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
-                    path: data_dir.clone(),
-                    source,
-                })?;
-                data_dir.join(format!("{id}.csv"))
-            }
-        };
-        clusterlab_data::write_csv(&path, d.data.x(), d.data.labels(), None).map_err(|e| {
-            Error::Data {
-                path: path.clone(),
-                message: e.to_string(),
-            }
-        })?;
-    }
-    Ok(())
-}
-
-use grid::Plan;
-
-/// Writes `meta.json`: versions, git commit, threads, times and counts.
-fn write_meta(
-    plan: &Plan,
-    outcome: &exec::RunOutcome,
-    started: SystemTime,
-    ended: SystemTime,
-) -> Result<(), Error> {
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(plan.grid.base_dir())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned());
-    let meta = serde_json::json!({
-        "clusterlab_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": commit,
-        "rustc_version": RUSTC_VERSION,
-        "threads": outcome.threads,
-        "start_time": record::rfc3339(started),
-        "end_time": record::rfc3339(ended),
-        "grid_file": plan.grid.source.path(),
-        "experiment": plan.grid.experiment.name,
-        "n_cells": outcome.n_cells,
-        "n_run": outcome.n_run,
-        "n_skipped": outcome.n_skipped,
-        "n_failed": outcome.failed.len(),
-    });
-    let path = outcome.out_dir.join("meta.json");
-    let text = serde_json::to_string_pretty(&meta).map_err(|source| Error::Json {
-        path: path.clone(),
-        source,
-    })?;
-    record::write_atomic(&path, (text + "\n").as_bytes())
-}

@@ -12,8 +12,6 @@ use std::{collections::BTreeMap, fmt};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::registry::Registry;
-
 /// One plot to draw, as written in a `[[plot]]` table.
 ///
 /// # Examples
@@ -288,7 +286,7 @@ impl PlotSpec {
 
     /// The file name (without extension) of this plot under `plots/`: `elbow`, `selection`,
     /// `criteria`, `scatter_truth`, `scatter_<model>_k<k>_seed<seed>`, each pinned axis adding
-    /// `_<axis>-<value>`. Characters other than letters, digits, `.`, `-` and `_` become `_`.
+    /// `_<axis>-<value>`, made [file-safe](crate::text::file_safe).
     pub fn file_stem(&self) -> String {
         let stem = match &self.kind {
             PlotKind::Scatter(s) => {
@@ -305,15 +303,7 @@ impl PlotSpec {
             }
             _ => self.kind_name().to_string(),
         };
-        stem.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
+        crate::text::file_safe(&stem)
     }
 
     /// Checks a scatter plot's model and pinned axes against the grid's model names and axis
@@ -352,46 +342,6 @@ impl PlotSpec {
         }
         Ok(())
     }
-}
-
-/// The plots drawn when a grid has no `[[plot]]` table: the truth scatter when the data has
-/// labels, the plots that the models' scores feed ([`ScoreSpec::plot`]: the elbow for
-/// K-means' inertia, the selection plot for a mixture's BIC), and the criteria plot whenever
-/// there is a model.
-///
-/// `kinds` are the models' kinds (`"kmeans"`, `"gmm"`), repeated or not; the plots follow the
-/// registry's order, whatever order the models were written in.
-///
-/// [`ScoreSpec::plot`]: crate::registry::ScoreSpec::plot
-///
-/// ```
-/// use clusterlab_experiment::{plots::default_plots, registry::Registry};
-/// let stems: Vec<String> = default_plots(true, Registry::builtin(), &["gmm", "kmeans"])
-///     .iter()
-///     .map(|p| p.file_stem())
-///     .collect();
-/// assert_eq!(stems, ["scatter_truth", "elbow", "selection", "criteria"]);
-/// ```
-pub fn default_plots(has_truth: bool, registry: Registry, kinds: &[&str]) -> Vec<PlotSpec> {
-    let mut plots = Vec::new();
-    if has_truth {
-        plots.push(PlotSpec::truth());
-    }
-    let fed = registry
-        .all()
-        .iter()
-        .filter(|a| kinds.contains(&a.name))
-        .flat_map(|a| a.scores.iter().filter_map(|s| s.plot.clone()));
-    for kind in fed {
-        let spec = PlotSpec::new(kind);
-        if !plots.contains(&spec) {
-            plots.push(spec);
-        }
-    }
-    if !kinds.is_empty() {
-        plots.push(PlotSpec::new(PlotKind::Criteria));
-    }
-    plots
 }
 
 /// The `[[plot]]` table as written; [`PlotSpec`] is checked from it.
@@ -564,35 +514,14 @@ impl From<PlotSpec> for RawPlotSpec {
     }
 }
 
-/// The candidate closest to `word` by edit distance, when it is close enough to be a typo
-/// (at most one edit for words of up to four letters, two beyond). An exact match is not a
-/// suggestion.
+/// The known name a typo meant, if one is close enough ([`crate::text::did_you_mean`]); an
+/// exact match is not a suggestion.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::text::did_you_mean(word, candidates.into_iter().filter(|c| *c != word))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -781,21 +710,5 @@ mod tests {
         assert!(!AxisValue::Int(1).matches(""));
         assert!(AxisValue::Str("full".into()).matches("full"));
         assert!(AxisValue::Bool(true).matches("true"));
-    }
-
-    #[test]
-    fn defaults_follow_the_models() {
-        let stems = |t, k: &[&str]| -> Vec<String> {
-            default_plots(t, Registry::builtin(), k)
-                .iter()
-                .map(PlotSpec::file_stem)
-                .collect()
-        };
-        assert_eq!(stems(false, &["gmm"]), ["selection", "criteria"]);
-        assert_eq!(
-            stems(true, &["kmeans"]),
-            ["scatter_truth", "elbow", "criteria"]
-        );
-        assert!(stems(false, &[]).is_empty());
     }
 }

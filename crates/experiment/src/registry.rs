@@ -27,7 +27,7 @@ use clusterlab_kmeans::KMeansParams;
 use clusterlab_metrics::select::Criterion;
 use serde::de::DeserializeOwned;
 
-use crate::plots::PlotKind;
+use crate::plots::{PlotKind, PlotSpec};
 
 /// A parameter struct of an algorithm crate: scikit-learn's names, `deny_unknown_fields`, and a
 /// `build` that validates it into a configuration.
@@ -401,6 +401,49 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The plots drawn when a grid has no `[[plot]]` table: the truth scatter when the data has
+    /// labels, the plots that the models' scores feed ([`ScoreSpec::plot`]: the elbow for
+    /// K-means' inertia, the selection plot for a mixture's BIC), and the criteria plot whenever
+    /// there is a model.
+    ///
+    /// `kinds` are the models' kinds (`"kmeans"`, `"gmm"`), repeated or not; the plots follow the
+    /// registry's order, whatever order the models were written in.
+    ///
+    /// [`ScoreSpec::plot`]: crate::registry::ScoreSpec::plot
+    ///
+    /// ```
+    /// use clusterlab_experiment::registry::Registry;
+    /// let stems: Vec<String> = Registry::builtin()
+    ///     .default_plots(true, &["gmm", "kmeans"])
+    ///     .iter()
+    ///     .map(|p| p.file_stem())
+    ///     .collect();
+    /// assert_eq!(stems, ["scatter_truth", "elbow", "selection", "criteria"]);
+    /// ```
+    pub fn default_plots(&self, has_truth: bool, kinds: &[&str]) -> Vec<PlotSpec> {
+        let mut plots = Vec::new();
+        if has_truth {
+            plots.push(PlotSpec::truth());
+        }
+        let fed = self
+            .all()
+            .iter()
+            .filter(|a| kinds.contains(&a.name))
+            .flat_map(|a| a.scores.iter().filter_map(|s| s.plot.clone()));
+        for kind in fed {
+            let spec = PlotSpec::new(kind);
+            if !plots.contains(&spec) {
+                plots.push(spec);
+            }
+        }
+        if !kinds.is_empty() {
+            plots.push(PlotSpec::new(PlotKind::Criteria));
+        }
+        plots
+    }
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Registry::builtin()
@@ -535,6 +578,23 @@ mod tests {
             Registry::builtin().score_columns(),
             ["inertia", "log_likelihood", "lower_bound", "bic", "aic"]
         );
+    }
+
+    #[test]
+    fn defaults_follow_the_models() {
+        let stems = |t, k: &[&str]| -> Vec<String> {
+            Registry::builtin()
+                .default_plots(t, k)
+                .iter()
+                .map(PlotSpec::file_stem)
+                .collect()
+        };
+        assert_eq!(stems(false, &["gmm"]), ["selection", "criteria"]);
+        assert_eq!(
+            stems(true, &["kmeans"]),
+            ["scatter_truth", "elbow", "criteria"]
+        );
+        assert!(stems(false, &[]).is_empty());
     }
 
     #[test]

@@ -175,6 +175,32 @@ impl Criterion {
         }
     }
 
+    /// Its name for a person, as a plot captions it (`"Calinski–Harabasz"`).
+    ///
+    /// ```
+    /// use clusterlab_metrics::select::Criterion;
+    /// assert_eq!(Criterion::Elbow.title(), "inertia, elbow");
+    /// ```
+    pub fn title(self) -> &'static str {
+        match self {
+            Criterion::Elbow => "inertia, elbow",
+            Criterion::Silhouette => "silhouette",
+            Criterion::CalinskiHarabasz => "Calinski–Harabasz",
+            Criterion::DaviesBouldin => "Davies–Bouldin",
+            Criterion::Bic => "BIC",
+            Criterion::Gap => "gap statistic",
+        }
+    }
+
+    /// Whether larger or smaller values of its series are better (the elbow reads a decreasing
+    /// curve, the gap rule an increasing one).
+    pub fn higher_is_better(self) -> bool {
+        match self.direction() {
+            Direction::Maximize | Direction::GapRule => true,
+            Direction::Minimize | Direction::Elbow => false,
+        }
+    }
+
     /// The series this criterion reads, as a metric or result column name (`"inertia"` for
     /// the elbow; the others read the column of their own name).
     pub fn series(self) -> &'static str {

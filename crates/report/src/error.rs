@@ -26,6 +26,10 @@ pub enum PlotError {
         source: csv::Error,
     },
 
+    /// A results table could not be read through its layout.
+    #[error(transparent)]
+    Schema(#[from] clusterlab_experiment::schema::SchemaError),
+
     /// A CSV file lacks a column the plot needs.
     #[error("{}: no `{column}` column", .path.display())]
     MissingColumn {

@@ -7,7 +7,11 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use clusterlab_experiment::plots::{PlotSpec, ScatterSource, ScatterSpec};
+use clusterlab_experiment::{
+    plots::{PlotSpec, ScatterSource, ScatterSpec},
+    schema::group_text,
+};
+use clusterlab_metrics::select::Criterion;
 
 use crate::{
     draw::{LegendEntry, Line, LineFigure, Panel, ScatterFigure, Swatch},
@@ -143,50 +147,32 @@ pub(crate) fn selection(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineF
     })
 }
 
-/// The criteria the criteria plot knows: summary.csv score name, panel caption, and other
-/// names best_k.csv may use for it.
-const CRITERIA: [(&str, &str, &[&str]); 6] = [
-    ("inertia", "inertia, elbow (lower is better)", &["elbow"]),
-    ("silhouette", "silhouette (higher is better)", &[]),
-    (
-        "calinski_harabasz",
-        "Calinski–Harabasz (higher is better)",
-        &["ch", "calinski-harabasz"],
-    ),
-    (
-        "davies_bouldin",
-        "Davies–Bouldin (lower is better)",
-        &["db", "davies-bouldin"],
-    ),
-    ("bic", "BIC (lower is better)", &[]),
-    (
-        "gap",
-        "gap statistic (higher is better)",
-        &["gap_statistic"],
-    ),
-];
-
-/// Whether a best_k.csv `group` names this line's group: every axis value of the line appears
-/// among the group's words (the runner may write `full`, `covariance_type=full`, ...). An
-/// empty group stands for the whole model.
-fn group_matches(group: &str, key: &GroupKey) -> bool {
-    let words: BTreeSet<&str> = group
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '=' | '/' | '|' | ':'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.is_empty()
-        || (!key.axes.is_empty() && key.axes.iter().all(|(_, v)| words.contains(v.as_str())))
+/// The criteria plot's panels, one per criterion of best_k.csv (the metrics crate's list):
+/// the summary column it reads, its caption, and its name in best_k.csv.
+fn criterion_panels() -> Vec<(&'static str, String, &'static str)> {
+    Criterion::ALL
+        .iter()
+        .map(|c| {
+            let better = if c.higher_is_better() {
+                "higher is better"
+            } else {
+                "lower is better"
+            };
+            (c.series(), format!("{} ({better})", c.title()), c.name())
+        })
+        .collect()
 }
 
-/// The K picked for `criterion` on the line `key`, if best_k.csv says.
-fn picked_k(best: &[BestK], criterion: &str, aliases: &[&str], key: &GroupKey) -> Option<usize> {
+/// Whether a best_k.csv `group` names this line's group: the writer's own text of its axis
+/// values ([`group_text`], axes in column order, empty values left out).
+fn group_matches(group: &str, key: &GroupKey) -> bool {
+    group == group_text(key.axes.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
+/// The K picked by the criterion named `criterion` on the line `key`, if best_k.csv says.
+fn picked_k(best: &[BestK], criterion: &str, key: &GroupKey) -> Option<usize> {
     best.iter()
-        .find(|b| {
-            let c = b.criterion.to_ascii_lowercase();
-            b.model == key.model
-                && (c == criterion || aliases.contains(&c.as_str()))
-                && group_matches(&b.group, key)
-        })
+        .find(|b| b.model == key.model && b.criterion == criterion && group_matches(&b.group, key))
         .map(|b| b.best_k)
 }
 
@@ -194,11 +180,12 @@ fn picked_k(best: &[BestK], criterion: &str, aliases: &[&str], key: &GroupKey) -
 pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigure> {
     let summary = Summary::read(dir)?;
     let best = read_best_k(dir)?;
-    let mut panels_bands: Vec<(&str, &str, &[&str], Vec<Band>)> = Vec::new();
-    for (score, caption, aliases) in CRITERIA {
-        let bands = bands_from_summary(&summary.rows, &summary.axes, score);
+    let all = criterion_panels();
+    let mut panels_bands: Vec<(&str, &str, Vec<Band>)> = Vec::new();
+    for (series, caption, criterion) in &all {
+        let bands = bands_from_summary(&summary.rows, &summary.axes, series);
         if !bands.is_empty() {
-            panels_bands.push((score, caption, aliases, bands));
+            panels_bands.push((caption, criterion, bands));
         }
     }
     if panels_bands.is_empty() {
@@ -207,21 +194,24 @@ pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFi
             format!(
                 "{} has none of the columns {}",
                 summary.path.display(),
-                CRITERIA.map(|c| format!("{}_mean", c.0)).join(", ")
+                all.iter()
+                    .map(|c| format!("{}_mean", c.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
-    let legend = Legend::new(panels_bands.iter().flat_map(|p| &p.3));
+    let legend = Legend::new(panels_bands.iter().flat_map(|p| &p.2));
     let mut any_star = false;
     let panels = panels_bands
         .iter()
-        .map(|(score, caption, aliases, bands)| {
+        .map(|(caption, criterion, bands)| {
             let normalised: Vec<Band> = bands.iter().map(normalise).collect();
             let mut lines = legend.lines(&normalised);
             for (line, band) in lines.iter_mut().zip(&normalised) {
                 let picked = best
                     .as_deref()
-                    .and_then(|b| picked_k(b, score, aliases, &band.key));
+                    .and_then(|b| picked_k(b, criterion, &band.key));
                 if let Some(p) = picked.and_then(|k| band.points.iter().find(|p| p.k == k)) {
                     line.stars.push((p.k, p.mean));
                     any_star = true;
@@ -486,7 +476,7 @@ fn find_cell(
         [] => {
             let failed = candidates
                 .first()
-                .map(|r| format!(" (cell {}, line {}, failed)", r.cell_id, r.line))
+                .map(|r| format!(" (cell {}, failed)", r.cell_id))
                 .unwrap_or_default();
             Err(nothing(
                 spec,
@@ -565,25 +555,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn best_k_groups_match_in_any_spelling() {
+    fn best_k_groups_are_the_writers_own_text() {
         let key = GroupKey {
             model: "gmm".into(),
-            axes: vec![("covariance_type".into(), "full".into())],
+            axes: vec![
+                ("covariance_type".into(), "full".into()),
+                ("data.kind".into(), "varied".into()),
+            ],
         };
-        assert!(group_matches("full", &key));
-        assert!(group_matches("covariance_type=full", &key));
-        assert!(group_matches("", &key));
-        assert!(!group_matches("tied", &key));
+        assert!(group_matches(
+            "covariance_type=full, data.kind=varied",
+            &key
+        ));
+        assert!(!group_matches("covariance_type=full", &key));
+        assert!(!group_matches("", &key));
         let km = GroupKey {
             model: "kmeans".into(),
             axes: vec![],
         };
         assert!(group_matches("", &km));
-        assert!(!group_matches("full", &km));
     }
 
     #[test]
-    fn picked_k_understands_criterion_aliases() {
+    fn picked_k_reads_the_criterions_own_name() {
         let key = GroupKey {
             model: "kmeans".into(),
             axes: vec![],
@@ -594,7 +588,7 @@ mod tests {
             criterion: "elbow".into(),
             best_k: 4,
         }];
-        assert_eq!(picked_k(&best, "inertia", &["elbow"], &key), Some(4));
-        assert_eq!(picked_k(&best, "bic", &[], &key), None);
+        assert_eq!(picked_k(&best, "elbow", &key), Some(4));
+        assert_eq!(picked_k(&best, "bic", &key), None);
     }
 }

@@ -57,7 +57,7 @@ mod style;
 mod tests;
 
 pub use clusterlab_experiment::plots::{
-    AxisValue, PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots,
+    AxisValue, PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec,
 };
 pub use error::PlotError;
 pub use html::write_report;
@@ -94,7 +94,7 @@ pub fn draw_all(dir: &Path, specs: &[PlotSpec]) -> Vec<PlotOutcome> {
 }
 
 /// The plots an existing results folder asks for: the `[[plot]]` tables of its
-/// `experiment.toml`, or [`default_plots`] for what the folder holds (truth when `data.csv`
+/// `experiment.toml`, or the registry's default plots for what the folder holds (truth when `data.csv`
 /// has labels; the models' kinds from `runs.csv`).
 pub fn plots_of(dir: &Path) -> Result<Vec<PlotSpec>, PlotError> {
     let experiment = results::ExperimentFile::read(dir)?;
@@ -104,21 +104,14 @@ pub fn plots_of(dir: &Path) -> Result<Vec<PlotSpec>, PlotError> {
     let has_truth = results::Table::read(&dir.join("data.csv"))
         .map(|t| t.column("label").is_some())
         .unwrap_or(false);
-    let runs = results::Table::read(&dir.join("runs.csv"))?;
-    let kinds: Vec<String> = match runs.column("kind") {
-        Some(c) => runs
-            .rows
-            .iter()
-            .filter_map(|(_, r)| r.get(c).map(str::to_string))
-            .collect(),
-        None => Vec::new(),
-    };
+    let columns = clusterlab_experiment::schema::Columns::read(dir)?;
+    let kinds: Vec<String> = columns
+        .read_runs(dir)?
+        .into_iter()
+        .map(|r| r.kind)
+        .collect();
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    Ok(default_plots(
-        has_truth,
-        clusterlab_experiment::registry::Registry::builtin(),
-        &kinds,
-    ))
+    Ok(clusterlab_experiment::registry::Registry::builtin().default_plots(has_truth, &kinds))
 }
 
 /// The experiment's name from `experiment.toml`, else the folder's name.

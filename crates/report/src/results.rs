@@ -1,11 +1,10 @@
 //! Reading the results folder: the only input of the plots.
 //!
-//! Columns are located by name, never by position, so that the runner may add columns (new
-//! metrics, new axes) without breaking the plots. Which columns are *axes* is read from the
-//! files themselves: `summary.csv` has one column per axis plus `n_seeds` and
-//! `<score>_mean`/`<score>_std`, so the columns that both it and `runs.csv` have are the
-//! identity columns and axes. Without a summary, every runs.csv column that is not a known
-//! score is taken as an axis.
+//! The tables are read through the experiment crate's [schema](clusterlab_experiment::schema),
+//! the very types its writer uses, with the layout the run saved beside them
+//! (`columns.json`): which columns are axes, scores and metrics is never guessed. This module
+//! turns those rows into what the plots need (rows with a K, scores by name); the data and
+//! model files, which the schema does not cover, are read here too.
 
 use std::{
     collections::BTreeMap,
@@ -14,48 +13,18 @@ use std::{
 };
 
 use clusterlab_data::{CsvOptions, Header, LabelColumn, read_csv};
+use clusterlab_experiment::{
+    plots::PlotSpec,
+    schema::{self, Columns},
+};
 use csv::StringRecord;
 use serde::Deserialize;
 
-use clusterlab_experiment::plots::PlotSpec;
-
 use crate::error::{PlotError, Result};
-
-/// Columns of runs.csv that identify a cell or describe its outcome: neither axes nor scores.
-const IDENTITY: [&str; 9] = [
-    "cell_id",
-    "model",
-    "kind",
-    "k",
-    "seed",
-    "data_id",
-    "status",
-    "error",
-    "converged",
-];
-
-/// Score columns known today; used only when summary.csv is missing to tell axes from scores.
-const KNOWN_SCORES: [&str; 14] = [
-    "inertia",
-    "log_likelihood",
-    "lower_bound",
-    "bic",
-    "aic",
-    "n_iter",
-    "fit_seconds",
-    "silhouette",
-    "calinski_harabasz",
-    "davies_bouldin",
-    "ari",
-    "nmi",
-    "gap",
-    "gap_std",
-];
 
 /// A CSV file read whole, with its header, and each row with its line number.
 #[derive(Debug)]
 pub(crate) struct Table {
-    pub path: PathBuf,
     pub header: Vec<String>,
     pub rows: Vec<(u64, StringRecord)>,
 }
@@ -83,11 +52,7 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record));
         }
-        Ok(Table {
-            path: path.to_path_buf(),
-            header,
-            rows,
-        })
+        Ok(Table { header, rows })
     }
 
     /// The header of a CSV file alone.
@@ -107,42 +72,12 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
-
-    pub fn require(&self, name: &str) -> Result<usize> {
-        self.column(name).ok_or_else(|| PlotError::MissingColumn {
-            path: self.path.clone(),
-            column: name.to_string(),
-        })
-    }
-
-    fn parse<T: std::str::FromStr>(
-        &self,
-        line: u64,
-        record: &StringRecord,
-        col: usize,
-        expected: &'static str,
-    ) -> Result<T> {
-        let text = record.get(col).unwrap_or("").trim();
-        text.parse().map_err(|_| PlotError::BadValue {
-            path: self.path.clone(),
-            line,
-            column: self.header[col].clone(),
-            value: text.to_string(),
-            expected,
-        })
-    }
 }
 
-/// A finite number in a cell, or `None` for an empty, non-numeric or non-finite cell.
-fn number(cell: Option<&str>) -> Option<f64> {
-    cell.and_then(|c| c.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite())
-}
-
-/// One row of runs.csv.
+/// One row of runs.csv with a K (the plots draw against K; a cell of an algorithm that finds
+/// K itself has no place on them).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RunRow {
-    pub line: u64,
     pub cell_id: String,
     pub model: String,
     pub k: usize,
@@ -152,7 +87,7 @@ pub(crate) struct RunRow {
     pub ok: bool,
     /// Values of [`Runs::axes`], in that order (empty where the axis does not apply).
     pub axes: Vec<String>,
-    /// Every numeric column that is not an identity column or an axis.
+    /// The scores and metrics that have a finite value, by column name.
     pub scores: BTreeMap<String, f64>,
 }
 
@@ -166,61 +101,45 @@ pub(crate) struct Runs {
 }
 
 impl Runs {
-    /// Reads `dir/runs.csv`, using `dir/summary.csv`'s header (when present) to tell axes.
+    /// Reads `dir/runs.csv` with the folder's layout.
     pub fn read(dir: &Path) -> Result<Self> {
-        let table = Table::read(&dir.join("runs.csv"))?;
-        let summary_header = Table::read(&dir.join("summary.csv")).ok().map(|t| t.header);
-        Runs::from_table(table, summary_header.as_deref())
-    }
-
-    pub fn from_table(table: Table, summary_header: Option<&[String]>) -> Result<Self> {
-        let cell_id = table.require("cell_id")?;
-        let model = table.require("model")?;
-        let k = table.require("k")?;
-        let seed = table.require("seed")?;
-        let status = table.require("status")?;
-        let data_id = table.column("data_id");
-        let axes: Vec<String> = table
-            .header
-            .iter()
-            .filter(|h| !IDENTITY.contains(&h.as_str()))
-            .filter(|h| match summary_header {
-                Some(s) => s.contains(h),
-                None => !KNOWN_SCORES.contains(&h.as_str()),
-            })
-            .cloned()
-            .collect();
-        let axis_cols: Vec<usize> = axes.iter().filter_map(|a| table.column(a)).collect();
-        let score_cols: Vec<usize> = (0..table.header.len())
-            .filter(|c| !IDENTITY.contains(&table.header[*c].as_str()) && !axis_cols.contains(c))
-            .collect();
-        let mut rows = Vec::with_capacity(table.rows.len());
-        for (line, rec) in &table.rows {
-            let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
-            rows.push(RunRow {
-                line: *line,
-                cell_id: get(cell_id),
-                model: get(model),
-                k: table.parse(*line, rec, k, "a number of clusters")?,
-                seed: table.parse(*line, rec, seed, "a seed (an unsigned integer)")?,
-                data_id: data_id.map(get).filter(|d| !d.is_empty()),
-                ok: get(status) == "ok",
-                axes: axis_cols.iter().map(|c| get(*c)).collect(),
-                scores: score_cols
+        let columns = Columns::read(dir)?;
+        let rows = columns
+            .read_runs(dir)?
+            .into_iter()
+            .filter_map(|r| {
+                let scores = columns
+                    .scores
                     .iter()
-                    .filter_map(|c| Some((table.header[*c].clone(), number(rec.get(*c))?)))
-                    .collect(),
-            });
-        }
+                    .chain(&columns.metrics)
+                    .chain([&"n_iter".to_owned(), &"fit_seconds".to_owned()])
+                    .filter_map(|n| {
+                        let v = r.value(&columns, n).filter(|v| v.is_finite())?;
+                        Some((n.clone(), v))
+                    })
+                    .collect();
+                Some(RunRow {
+                    k: r.k?,
+                    ok: r.status == schema::Status::Ok,
+                    cell_id: r.cell_id,
+                    model: r.model,
+                    seed: r.seed,
+                    data_id: r.data_id,
+                    axes: r.axes,
+                    scores,
+                })
+            })
+            .collect();
         Ok(Runs {
-            path: table.path,
-            axes,
+            path: dir.join("runs.csv"),
+            axes: columns.axes,
             rows,
         })
     }
 }
 
-/// One row of summary.csv: a (model, axes, k) group with each score's mean and std over seeds.
+/// One row of summary.csv with a K: a (model, axes, k) group with each value's mean and std
+/// over seeds.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SummaryRow {
     pub model: String,
@@ -240,72 +159,47 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
-    /// Reads `dir/summary.csv`; its axes are the columns runs.csv has too (without runs.csv,
-    /// every column that is not a count or a statistic).
+    /// Reads `dir/summary.csv` with the folder's layout.
     pub fn read(dir: &Path) -> Result<Self> {
-        let runs_header = Table::read_header(&dir.join("runs.csv")).ok();
-        Summary::from_table(
-            Table::read(&dir.join("summary.csv"))?,
-            runs_header.as_deref(),
-        )
-    }
-
-    pub fn from_table(table: Table, runs_header: Option<&[String]>) -> Result<Self> {
-        let model = table.require("model")?;
-        let k = table.require("k")?;
-        let is_stat = |h: &str| {
-            h.ends_with("_mean") || h.ends_with("_std") || h.starts_with("n_") && h != "n_init"
-        };
-        let axes: Vec<String> = table
-            .header
-            .iter()
-            .filter(|h| !IDENTITY.contains(&h.as_str()))
-            .filter(|h| match runs_header {
-                Some(r) => r.contains(h),
-                None => !is_stat(h),
-            })
-            .cloned()
-            .collect();
-        let axis_cols: Vec<usize> = axes.iter().filter_map(|a| table.column(a)).collect();
-        let mut rows = Vec::with_capacity(table.rows.len());
-        for (line, rec) in &table.rows {
-            let mut mean = BTreeMap::new();
-            let mut std = BTreeMap::new();
-            for (c, h) in table.header.iter().enumerate() {
-                if let Some(score) = h.strip_suffix("_mean") {
-                    if let Some(v) = number(rec.get(c)) {
-                        mean.insert(score.to_string(), v);
+        let columns = Columns::read(dir)?;
+        let names = columns.summarised();
+        let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+        let rows = columns
+            .read_summary(dir)?
+            .into_iter()
+            .filter_map(|r| {
+                let mut mean = BTreeMap::new();
+                let mut std = BTreeMap::new();
+                for (name, (m, s)) in names.iter().zip(&r.stats) {
+                    if let Some(m) = finite(*m) {
+                        mean.insert(name.clone(), m);
                     }
-                } else if let Some(score) = h.strip_suffix("_std")
-                    && let Some(v) = number(rec.get(c))
-                {
-                    std.insert(score.to_string(), v);
+                    if let Some(s) = finite(*s) {
+                        std.insert(name.clone(), s);
+                    }
                 }
-            }
-            rows.push(SummaryRow {
-                model: rec.get(model).unwrap_or("").trim().to_string(),
-                k: table.parse(*line, rec, k, "a number of clusters")?,
-                axes: axis_cols
-                    .iter()
-                    .map(|c| rec.get(*c).unwrap_or("").trim().to_string())
-                    .collect(),
-                mean,
-                std,
-            });
-        }
+                Some(SummaryRow {
+                    model: r.model,
+                    k: r.k?,
+                    axes: r.axes,
+                    mean,
+                    std,
+                })
+            })
+            .collect();
         Ok(Summary {
-            path: table.path,
-            axes,
+            path: dir.join("summary.csv"),
+            axes: columns.axes,
             rows,
         })
     }
 }
 
-/// One row of best_k.csv: the K a criterion picks for a model (and group).
+/// One row of best_k.csv with a pick: the K a criterion picks for a model and group.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BestK {
     pub model: String,
-    /// The group within the model (a covariance type, ...), as the runner wrote it.
+    /// The group within the model, as [`schema::group_text`] writes it.
     pub group: String,
     pub criterion: String,
     pub best_k: usize,
@@ -313,31 +207,24 @@ pub(crate) struct BestK {
 
 /// Reads `dir/best_k.csv`; `Ok(None)` when the file does not exist.
 pub(crate) fn read_best_k(dir: &Path) -> Result<Option<Vec<BestK>>> {
-    let path = dir.join("best_k.csv");
-    if !path.exists() {
+    if !dir.join("best_k.csv").exists() {
         return Ok(None);
     }
-    let table = Table::read(&path)?;
-    let model = table.require("model")?;
-    let criterion = table.require("criterion")?;
-    let best_k = table.require("best_k")?;
-    let group = table.column("group");
-    let mut out = Vec::new();
-    for (line, rec) in &table.rows {
-        let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
+    let columns = Columns::read(dir)?;
+    let rows = columns
+        .read_best_k(dir)?
+        .into_iter()
         // An empty best K means the criterion could not pick one (a single K, ...).
-        if cell(best_k).is_empty() {
-            continue;
-        }
-        let k: f64 = table.parse(*line, rec, best_k, "a number of clusters")?;
-        out.push(BestK {
-            model: cell(model),
-            group: group.map(cell).unwrap_or_default(),
-            criterion: cell(criterion),
-            best_k: k.round().max(0.0) as usize,
-        });
-    }
-    Ok(Some(out))
+        .filter_map(|b| {
+            Some(BestK {
+                best_k: b.best_k?,
+                model: b.model,
+                group: b.group,
+                criterion: b.criterion,
+            })
+        })
+        .collect();
+    Ok(Some(rows))
 }
 
 /// The fields of `models/<cell_id>.json` that the scatter plot uses.
@@ -501,87 +388,6 @@ mod tests {
     }
 
     #[test]
-    fn runs_axes_come_from_the_summary_header() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "runs.csv",
-            "cell_id,model,kind,k,seed,covariance_type,inertia,bic,status,error,silhouette\n\
-             a,gmm,gmm,2,0,full,,10.5,ok,,0.5\n\
-             b,gmm,gmm,2,1,full,,,failed,singular,\n",
-        );
-        write(
-            dir.path(),
-            "summary.csv",
-            "model,kind,covariance_type,k,n_seeds,bic_mean,bic_std\n",
-        );
-        let runs = Runs::read(dir.path()).unwrap();
-        assert_eq!(runs.axes, ["covariance_type"]);
-        assert_eq!(runs.rows.len(), 2);
-        assert!(runs.rows[0].ok && !runs.rows[1].ok);
-        assert_eq!(runs.rows[0].scores.get("bic"), Some(&10.5));
-        assert_eq!(runs.rows[0].scores.get("silhouette"), Some(&0.5));
-        assert_eq!(runs.rows[0].scores.get("inertia"), None);
-        assert_eq!(runs.rows[0].axes, ["full"]);
-    }
-
-    #[test]
-    fn summary_axes_leave_out_counts() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "summary.csv",
-            "model,kind,k,init,n_seeds,n_failed,inertia_mean,inertia_std\n\
-             km,kmeans,2,random,3,0,5.5,0.5\n",
-        );
-        let s = Summary::read(dir.path()).unwrap();
-        assert_eq!(s.axes, ["init"]);
-        write(
-            dir.path(),
-            "runs.csv",
-            "cell_id,model,kind,k,seed,init,inertia,status\n",
-        );
-        let s = Summary::read(dir.path()).unwrap();
-        assert_eq!(s.axes, ["init"]);
-        assert_eq!(s.rows[0].mean.get("inertia"), Some(&5.5));
-        assert_eq!(s.rows[0].std.get("inertia"), Some(&0.5));
-    }
-
-    #[test]
-    fn runs_without_summary_treat_unknown_columns_as_axes() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "runs.csv",
-            "status,seed,k,model,cell_id,init,inertia\nok,0,3,km,x,random,1.5\n",
-        );
-        let runs = Runs::read(dir.path()).unwrap();
-        assert_eq!(runs.axes, ["init"]);
-        assert_eq!(runs.rows[0].k, 3);
-        assert_eq!(runs.rows[0].scores.get("inertia"), Some(&1.5));
-    }
-
-    #[test]
-    fn a_bad_k_names_file_line_and_column() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "runs.csv",
-            "cell_id,model,k,seed,status\na,km,2,0,ok\nb,km,two,0,ok\n",
-        );
-        let err = Runs::read(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("runs.csv, line 3, column `k`: `two`"), "{err}");
-    }
-
-    #[test]
-    fn missing_column_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "runs.csv", "cell_id,model,k,status\n");
-        let err = Runs::read(dir.path()).unwrap_err().to_string();
-        assert!(err.ends_with("runs.csv: no `seed` column"), "{err}");
-    }
-
-    #[test]
     fn data_file_reads_two_features_and_labels() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "data.csv", "x0,x1,x2,label\n1,2,3,0\n4,5,6,1\n");
@@ -612,19 +418,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2, column `label`: `0.5`"), "{err}");
-    }
-
-    #[test]
-    fn best_k_is_optional_and_skips_empty_picks() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_best_k(dir.path()).unwrap(), None);
-        write(
-            dir.path(),
-            "best_k.csv",
-            "model,group,criterion,best_k,best_k_std\nkm,,silhouette,4,0\ngmm,full,bic,,\n",
-        );
-        let best = read_best_k(dir.path()).unwrap().unwrap();
-        assert_eq!(best.len(), 1);
-        assert_eq!(best[0].best_k, 4);
     }
 }

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use clusterlab_experiment::record::mean_std;
+
 use crate::results::{RunRow, SummaryRow};
 
 /// Which line a row belongs to: its model and its non-empty axis values (other than K, seed).
@@ -46,18 +48,6 @@ pub(crate) struct Band {
     pub points: Vec<BandPoint>,
 }
 
-/// Mean and population standard deviation (`ddof = 0`, numpy's default) of `values`;
-/// `None` when there are none.
-pub(crate) fn mean_std(values: &[f64]) -> Option<(f64, f64)> {
-    if values.is_empty() {
-        return None;
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    Some((mean, var.sqrt()))
-}
-
 /// The lines of `score` against K from runs.csv's ok rows: one per (model, axis values),
 /// in order of first appearance (grid order), each point the mean and spread over seeds.
 /// Groups with no value of `score` are left out.
@@ -81,15 +71,16 @@ pub(crate) fn bands_from_runs(rows: &[RunRow], axes: &[String], score: &str) -> 
             by_k.sort_by_key(|(k, _)| *k);
             let points = by_k
                 .chunk_by(|a, b| a.0 == b.0)
-                .filter_map(|chunk| {
+                .map(|chunk| {
                     let vs: Vec<f64> = chunk.iter().map(|(_, v)| *v).collect();
-                    let (mean, std) = mean_std(&vs)?;
-                    Some(BandPoint {
+                    // The statistics summary.csv holds (population std, ddof = 0).
+                    let (mean, std) = mean_std(&vs);
+                    BandPoint {
                         k: chunk[0].0,
                         mean,
                         std,
                         n: vs.len(),
-                    })
+                    }
                 })
                 .collect();
             Band { key, points }
@@ -256,7 +247,6 @@ mod tests {
 
     fn row(model: &str, k: usize, seed: u64, axis: &str, score: Option<f64>, ok: bool) -> RunRow {
         RunRow {
-            line: 0,
             cell_id: format!("{model}{k}{seed}{axis}"),
             model: model.into(),
             k,
@@ -266,14 +256,6 @@ mod tests {
             axes: vec![axis.into()],
             scores: score.map(|v| ("bic".to_string(), v)).into_iter().collect(),
         }
-    }
-
-    #[test]
-    fn mean_std_is_population_std() {
-        assert_eq!(mean_std(&[]), None);
-        assert_eq!(mean_std(&[3.0]), Some((3.0, 0.0)));
-        let (m, s) = mean_std(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
-        assert_eq!((m, s), (5.0, 2.0));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! End-to-end tests: a results folder written by hand (following the runner's contract), every
-//! kind of plot drawn from it, the files checked as PNG and SVG, and the report checked.
+//! End-to-end tests: results folders written by running real grids (the writer's own output,
+//! never a hand-made imitation of it), every kind of plot drawn from them, the files checked as
+//! PNG and SVG, and the report checked.
 //!
-//! Set `CLUSTERLAB_KEEP_PLOTS=/some/dir` to keep the folder and look at the plots.
+//! Set `CLUSTERLAB_KEEP_PLOTS=/some/dir` to keep the folders and look at the plots.
 
 use std::{
     collections::BTreeMap,
@@ -10,7 +11,12 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use super::{PlotError, PlotKind, PlotSpec, draw_all, plots_of, series::mean_std, write_report};
+use clusterlab_experiment::{
+    exec::{self, RunOptions},
+    grid::GridFile,
+};
+
+use super::{PlotError, PlotKind, PlotSpec, draw_all, plots_of, write_report};
 
 /// A deterministic stream in [0, 1), so the fixture needs no RNG crate.
 struct Lcg(u64);
@@ -30,62 +36,79 @@ impl Lcg {
     }
 }
 
-const CENTERS: [[f64; 3]; 3] = [[0.0, 0.0, 0.0], [5.0, 5.0, 1.0], [0.0, 6.0, -1.0]];
+const CENTERS: [[f64; 2]; 3] = [[0.0, 0.0], [5.0, 5.0], [0.0, 6.0]];
 const PER_BLOB: usize = 40;
 
-pub(crate) struct Fixture {
-    pub dir: PathBuf,
-    _tmp: Option<tempfile::TempDir>,
+struct Fixture {
+    dir: PathBuf,
+    _tmp: tempfile::TempDir,
 }
 
-/// A results folder: 3 blobs in 3-D; kmeans and gmm (full, diag), K = 1..4, seeds 0..2; one
-/// failed cell; models saved for the cells the scatter plots show.
-pub(crate) fn fixture(name: &str) -> Fixture {
-    let (dir, tmp) = match std::env::var_os("CLUSTERLAB_KEEP_PLOTS") {
+/// Where a fixture's results go: a temporary folder, or `CLUSTERLAB_KEEP_PLOTS/name`.
+fn results_dir(tmp: &Path, name: &str) -> PathBuf {
+    match std::env::var_os("CLUSTERLAB_KEEP_PLOTS") {
         Some(keep) => {
             let d = PathBuf::from(keep).join(name);
             let _ = fs::remove_dir_all(&d);
-            fs::create_dir_all(&d).unwrap();
-            (d, None)
+            d
         }
-        None => {
-            let t = tempfile::tempdir().unwrap();
-            (t.path().to_path_buf(), Some(t))
-        }
-    };
-    let mut rng = Lcg(7);
+        None => tmp.join("results"),
+    }
+}
 
+/// Runs `grid` (written to a temporary folder beside `files`) into a results folder.
+fn run(name: &str, grid: &str, files: &[(&str, String)]) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, text) in files {
+        fs::write(tmp.path().join(file), text).unwrap();
+    }
+    let path = tmp.path().join("grid.toml");
+    fs::write(&path, grid).unwrap();
+    let plan = GridFile::load(&path).unwrap();
+    let dir = results_dir(tmp.path(), name);
+    let opts = RunOptions {
+        jobs: Some(2),
+        ..RunOptions::new(&dir)
+    };
+    exec::run(&plan, &opts).unwrap();
+    Fixture { dir, _tmp: tmp }
+}
+
+/// Three blobs in 3-D whose third feature is constant; K-means and a Gaussian mixture (full,
+/// diag), K = 1..4, seeds 0..2, and a mixture without regularisation (`flat`) whose every
+/// cell fails on the constant feature.
+fn fixture(name: &str) -> Fixture {
+    let mut rng = Lcg(7);
     let mut data = String::from("x0,x1,x2,label\n");
-    let mut labels = Vec::new();
     for (c, center) in CENTERS.iter().enumerate() {
         for _ in 0..PER_BLOB {
             let p: Vec<String> = center
                 .iter()
                 .map(|m| format!("{:.4}", m + 0.8 * rng.normal()))
                 .collect();
-            writeln!(data, "{},{c}", p.join(",")).unwrap();
-            labels.push(c);
+            writeln!(data, "{},1.0,{c}", p.join(",")).unwrap();
         }
     }
-    fs::write(dir.join("data.csv"), data).unwrap();
-
-    fs::write(
-        dir.join("experiment.toml"),
+    run(
+        name,
         r#"[experiment]
 name = "blobs3"
 description = "Three blobs in 3-D: which K?"
 
 [data]
-kind = "blobs"
-n_samples = 120
-n_features = 3
-centers = 3
+kind = "csv"
+path = "blobs3.csv"
 
 [[model]]
 kind = "kmeans"
 
 [[model]]
 kind = "gmm"
+
+[[model]]
+kind = "gmm"
+name = "flat"
+reg_covar = 0.0
 
 [grid]
 k = { from = 1, to = 4 }
@@ -120,160 +143,8 @@ k = 3
 seed = 0
 covariance_type = "full"
 "#,
+        &[("blobs3.csv", data)],
     )
-    .unwrap();
-
-    let inertia = [3400.0, 1500.0, 230.0, 205.0];
-    let bic = [1900.0, 1650.0, 1280.0, 1330.0];
-    let silhouette = [None, Some(0.55), Some(0.71), Some(0.58)];
-    let header = "cell_id,model,kind,k,seed,covariance_type,inertia,log_likelihood,lower_bound,\
-                  bic,aic,n_iter,converged,status,error,fit_seconds,silhouette,calinski_harabasz,\
-                  davies_bouldin";
-    let mut runs = format!("{header}\n");
-    // (model order, model, covariance_type, k) -> score -> values over seeds
-    type Group = (usize, String, String, usize);
-    let mut groups: BTreeMap<Group, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
-    let mut order = 0;
-    let mut id = 0u64;
-    for (model, cov) in [("kmeans", ""), ("gmm", "full"), ("gmm", "diag")] {
-        order += 1;
-        for k in 1..=4usize {
-            for seed in 0..3u64 {
-                id += 1;
-                let cell = format!("{id:016x}");
-                let noise = 1.0 + 0.03 * rng.normal();
-                let sil = silhouette[k - 1].map(|s| s + 0.02 * rng.normal());
-                let ch = (k > 1).then(|| [0.0, 120.0, 480.0, 390.0][k - 1] * noise);
-                let db = (k > 1).then(|| [0.0, 0.9, 0.45, 0.7][k - 1] * noise);
-                let failed = model == "gmm" && cov == "diag" && k == 4 && seed == 2;
-                let mut scores: Vec<(&str, Option<f64>)> = vec![
-                    ("silhouette", sil),
-                    ("calinski_harabasz", ch),
-                    ("davies_bouldin", db),
-                ];
-                let (inr, ll, b) = if model == "kmeans" {
-                    (Some(inertia[k - 1] * noise), None, None)
-                } else {
-                    let extra = if cov == "diag" { 25.0 } else { 0.0 };
-                    let b = bic[k - 1] * noise + extra;
-                    (None, Some(-b / 240.0), Some(b))
-                };
-                scores.push(("inertia", inr));
-                scores.push(("log_likelihood", ll));
-                scores.push(("bic", b));
-                let f = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
-                if failed {
-                    writeln!(
-                        runs,
-                        "{cell},{model},{model},{k},{seed},{cov},,,,,,,,failed,\
-                         \"the covariance of component 2 is not positive definite\",0.001,,,"
-                    )
-                    .unwrap();
-                    continue;
-                }
-                writeln!(
-                    runs,
-                    "{cell},{model},{model},{k},{seed},{cov},{},{},{},{},{},12,true,ok,,0.002,{},{},{}",
-                    f(inr),
-                    f(ll),
-                    f(ll),
-                    f(b),
-                    f(b.map(|b| b - 30.0)),
-                    f(sil),
-                    f(ch),
-                    f(db)
-                )
-                .unwrap();
-                let g = groups
-                    .entry((order, model.to_string(), cov.to_string(), k))
-                    .or_default();
-                for (name, v) in scores {
-                    if let Some(v) = v {
-                        g.entry(name).or_default().push(v);
-                    }
-                }
-                if seed == 0 && k == 3 && cov != "diag" {
-                    write_model(&dir, &cell, model, &labels);
-                }
-            }
-        }
-    }
-    fs::write(dir.join("runs.csv"), runs).unwrap();
-
-    let scores = [
-        "inertia",
-        "log_likelihood",
-        "bic",
-        "silhouette",
-        "calinski_harabasz",
-        "davies_bouldin",
-    ];
-    let mut summary = String::from("model,kind,k,covariance_type,n_seeds,n_failed");
-    for s in scores {
-        write!(summary, ",{s}_mean,{s}_std").unwrap();
-    }
-    summary.push('\n');
-    for ((_, model, cov, k), values) in &groups {
-        let n = values.get("silhouette").map_or(3, Vec::len);
-        write!(summary, "{model},{model},{k},{cov},{n},{}", 3 - n).unwrap();
-        for s in scores {
-            match values.get(s).and_then(|v| mean_std(v)) {
-                Some((m, sd)) => write!(summary, ",{m},{sd}").unwrap(),
-                None => summary.push_str(",,"),
-            }
-        }
-        summary.push('\n');
-    }
-    fs::write(dir.join("summary.csv"), summary).unwrap();
-
-    fs::write(
-        dir.join("best_k.csv"),
-        "model,group,criterion,best_k,best_k_min,best_k_max\n\
-         kmeans,,elbow,3,3,3\n\
-         kmeans,,silhouette,3,3,3\n\
-         kmeans,,calinski_harabasz,3,3,3\n\
-         kmeans,,davies_bouldin,3,3,3\n\
-         gmm,full,bic,3,3,3\n\
-         gmm,diag,bic,3,3,4\n\
-         gmm,full,silhouette,3,3,3\n",
-    )
-    .unwrap();
-    fs::write(
-        dir.join("meta.json"),
-        r#"{"clusterlab":"0.1.0","threads":2,"start":"2026-11-28T09:00:00Z"}"#,
-    )
-    .unwrap();
-    Fixture { dir, _tmp: tmp }
-}
-
-fn write_model(dir: &Path, cell: &str, model: &str, labels: &[usize]) {
-    fs::create_dir_all(dir.join("models")).unwrap();
-    let covariances = if model == "gmm" {
-        serde_json::json!([
-            [[0.64, 0.2, 0.0], [0.2, 0.64, 0.0], [0.0, 0.0, 0.64]],
-            [[0.9, -0.3, 0.0], [-0.3, 0.5, 0.0], [0.0, 0.0, 0.64]],
-            [[0.5, 0.0, 0.0], [0.0, 0.8, 0.0], [0.0, 0.0, 0.64]]
-        ])
-    } else {
-        serde_json::Value::Null
-    };
-    let json = serde_json::json!({
-        "cell_id": cell,
-        "model": model,
-        "kind": model,
-        "k": 3,
-        "seed": 0,
-        "axes": {},
-        "labels": labels,
-        "centers": CENTERS,
-        "covariances": covariances,
-        "summary": {}
-    });
-    fs::write(
-        dir.join("models").join(format!("{cell}.json")),
-        json.to_string(),
-    )
-    .unwrap();
 }
 
 fn assert_png(path: &Path, size: (u32, u32)) {
@@ -310,7 +181,7 @@ fn assert_svg(path: &Path, must_contain: &str) {
 }
 
 #[test]
-fn draws_every_kind_from_a_hand_written_results_folder() {
+fn draws_every_kind_from_a_real_results_folder() {
     let fx = fixture("every_kind");
     let specs = plots_of(&fx.dir).unwrap();
     assert_eq!(specs.len(), 6);
@@ -376,7 +247,7 @@ fn scatter_errors_say_which_cell_is_missing_or_ambiguous() {
         &[
             PlotSpec::scatter("kmeans", 9, 0),
             PlotSpec::scatter("gmm", 3, 0),
-            PlotSpec::scatter("gmm", 4, 2),
+            PlotSpec::scatter("flat", 3, 0),
         ],
     );
     let msgs: Vec<String> = outcomes
@@ -395,9 +266,12 @@ fn scatter_errors_say_which_cell_is_missing_or_ambiguous() {
         "{}",
         msgs[1]
     );
-    // gmm k = 4 seed 2 is ok for `full` but failed for `diag`: one ok cell, drawn? No model
-    // file was saved for it, so the model file is what is missing.
-    assert!(msgs[2].contains("models/"), "{}", msgs[2]);
+    // Every cell of `flat` failed: the message says which.
+    assert!(
+        msgs[2].contains("(cell ") && msgs[2].contains("failed)"),
+        "{}",
+        msgs[2]
+    );
 }
 
 #[test]
@@ -445,7 +319,7 @@ fn report_is_self_contained_and_shows_every_section() {
         "Best K",
         "<td class=\"t\">silhouette</td>",
         "Summary over seeds",
-        "1 of 36 cells failed",
+        "12 of 48 cells failed",
         "not positive definite",
         "[grid.gmm]",
         "&quot;threads&quot;: 2",
@@ -465,47 +339,34 @@ fn report_survives_a_folder_without_plots_or_best_k() {
 
 /// A grid with a data axis: two datasets under data/, runs.csv with `data_id` and
 /// `data.cluster_std` columns.
-fn two_datasets() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    fs::create_dir_all(dir.join("data")).unwrap();
-    fs::create_dir_all(dir.join("models")).unwrap();
-    let mut runs =
-        String::from("cell_id,model,kind,data_id,k,seed,data.cluster_std,inertia,status\n");
-    for (id, std) in [("d0", "0.5"), ("d1", "2.0")] {
-        let mut data = String::from("x0,x1,label\n");
-        for i in 0..30 {
-            let c = i % 2;
-            writeln!(
-                data,
-                "{},{},{c}",
-                c as f64 * 5.0 + i as f64 * 0.01,
-                i as f64 * 0.1
-            )
-            .unwrap();
-        }
-        fs::write(dir.join(format!("data/{id}.csv")), data).unwrap();
-        for k in 1..=3 {
-            let cell = format!("{id}k{k}");
-            writeln!(
-                runs,
-                "{cell},km,kmeans,{id},{k},0,{std},{},ok",
-                100.0 / k as f64
-            )
-            .unwrap();
-            let labels: Vec<usize> = (0..30).map(|i| i % k).collect();
-            let json = serde_json::json!({"labels": labels, "centers": vec![[1.0, 1.0]; k], "covariances": null});
-            fs::write(dir.join(format!("models/{cell}.json")), json.to_string()).unwrap();
-        }
-    }
-    fs::write(dir.join("runs.csv"), runs).unwrap();
-    tmp
+fn two_datasets() -> Fixture {
+    run(
+        "two_datasets",
+        r#"[data]
+kind = "blobs"
+n_samples = 30
+centers = 2
+seed = 4
+
+[[model]]
+kind = "kmeans"
+name = "km"
+
+[grid]
+k = [1, 2, 3]
+seed = [0]
+
+[grid.data]
+cluster_std = [0.5, 2.0]
+"#,
+        &[],
+    )
 }
 
 #[test]
 fn data_axes_pick_the_dataset_and_split_the_lines() {
-    let tmp = two_datasets();
-    let dir = tmp.path();
+    let fx = two_datasets();
+    let dir = fx.dir.as_path();
     let specs: Vec<PlotSpec> = toml::from_str::<BTreeMap<String, Vec<PlotSpec>>>(
         r#"
         [[plot]]
@@ -533,7 +394,10 @@ fn data_axes_pick_the_dataset_and_split_the_lines() {
     assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
     assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
     let err = outcomes[2].result.as_ref().unwrap_err().to_string();
-    assert!(err.contains("2 datasets match (data_id d0, d1)"), "{err}");
+    assert!(
+        err.contains("2 datasets match (data_id cluster_std-0.5, cluster_std-2.0)"),
+        "{err}"
+    );
     assert!(outcomes[3].result.is_ok());
     assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 0.5");
     assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 2");

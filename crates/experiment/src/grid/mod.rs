@@ -27,7 +27,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-pub use decode::{did_you_mean, with_suggestion};
+pub use crate::text::{did_you_mean, with_suggestion};
 pub use plan::{Cell, CellId, ModelPlan, Plan, PlannedDataset, value_text};
 pub use source::{Key, Node, NodeValue, Problem, Source};
 

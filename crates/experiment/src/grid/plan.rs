@@ -13,8 +13,9 @@ use super::{
     source::{self, Key, Node, Problem},
 };
 use crate::{
-    plots::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, default_plots},
+    plots::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec},
     registry::{self, Algorithm, BuildError},
+    text::file_safe,
 };
 
 /// A cell's stable identity: a 64-bit FNV-1a hash of its model kind and name, its resolved
@@ -167,7 +168,7 @@ impl Plan {
 pub fn value_text(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
-        toml::Value::Float(x) => crate::record::fmt_f64(*x),
+        toml::Value::Float(x) => crate::schema::fmt_f64(*x),
         other => {
             let mut s = String::new();
             decode::push_value(&mut s, other);
@@ -244,7 +245,7 @@ impl GridFile {
                         "unknown metric `{name}`, expected one of {}",
                         all.map(|n| format!("`{n}`")).join(", ")
                     );
-                    if let Some(s) = decode::did_you_mean(name, all) {
+                    if let Some(s) = crate::text::did_you_mean(name, all) {
                         msg.push_str(&format!("; did you mean `{s}`?"));
                     }
                     problems.push(self.source.problem(span, "experiment.metrics", msg));
@@ -268,7 +269,7 @@ impl GridFile {
                 && datasets[0].id.is_none()
                 && datasets[0].data.labels().is_some();
             let kinds: Vec<&str> = self.models.iter().map(|m| m.kind.name).collect();
-            return (default_plots(has_truth, self.registry, &kinds), true);
+            return (self.registry.default_plots(has_truth, &kinds), true);
         }
         let models: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
         let axes: Vec<&str> = axis_columns.iter().map(String::as_str).collect();
@@ -435,7 +436,7 @@ impl GridFile {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                if let Some(s) = decode::did_you_mean(&kind, kinds.iter().copied()) {
+                if let Some(s) = crate::text::did_you_mean(&kind, kinds.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
                 problems.push(src.problem(&kind_span, "data.kind", msg));
@@ -513,7 +514,7 @@ impl GridFile {
                     .chain(["k", "seed"])
                     .collect();
                 let mut msg = "no model has this parameter".to_owned();
-                if let Some(s) = decode::did_you_mean(name, all) {
+                if let Some(s) = crate::text::did_you_mean(name, all) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
                 problems.push(src.problem(&a.key.span, &a.path, msg));
@@ -871,19 +872,6 @@ struct Built {
     clusterer: Arc<dyn Clusterer>,
     /// Its parameters in canonical text, for the cell id.
     canon: Vec<(String, String)>,
-}
-
-/// Keeps a value usable in a file name.
-fn file_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Every combination of indices into lists of the given lengths, first list outermost.

@@ -1,0 +1,149 @@
+//! The files a run writes besides the journal and the tables: its inputs (`experiment.toml`,
+//! the data), the model files, `meta.json`, `columns.json`; every one through [`write_atomic`].
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
+
+use clusterlab_core::Model;
+
+use crate::{
+    Error, RUSTC_VERSION,
+    exec::RunOutcome,
+    grid::{Cell, Plan},
+    plots,
+};
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
+/// `path` is either the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    fs::write(&tmp, bytes).map_err(|source| Error::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    fs::rename(&tmp, path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes what the cells run on: `experiment.toml` (the grid as run) and the data
+/// (`data.csv`, or `data/<data_id>.csv` for each dataset of a `[grid.data]` grid).
+pub fn write_inputs(plan: &Plan, dir: &Path) -> Result<(), Error> {
+    let mut text = plan.grid.source.text().to_owned();
+    if plan.default_plots && !plan.plots.is_empty() {
+        // The grid as run includes the plots drawn, so that `clusterlab plot DIR` redraws the
+        // same ones.
+        #[derive(serde::Serialize)]
+        struct Plots<'a> {
+            plot: &'a [plots::PlotSpec],
+        }
+        let tables = toml::to_string(&Plots { plot: &plan.plots }).map_err(|e| Error::Data {
+            path: dir.join("experiment.toml"),
+            message: format!("writing the default plots: {e}"),
+        })?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(
+            "\n# The grid had no [[plot]] table; these are the plots drawn by default.\n",
+        );
+        text.push_str(&tables);
+    }
+    write_atomic(&dir.join("experiment.toml"), text.as_bytes())?;
+    for d in &plan.datasets {
+        let path = match &d.id {
+            None => dir.join("data.csv"),
+            Some(id) => {
+                let data_dir = dir.join("data");
+                std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
+                    path: data_dir.clone(),
+                    source,
+                })?;
+                data_dir.join(format!("{id}.csv"))
+            }
+        };
+        clusterlab_data::write_csv(&path, d.data.x(), d.data.labels(), None).map_err(|e| {
+            Error::Data {
+                path: path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+    }
+    Ok(())
+}
+/// Writes `meta.json`: versions, git commit, threads, times and counts.
+pub fn write_meta(
+    plan: &Plan,
+    outcome: &RunOutcome,
+    started: SystemTime,
+    ended: SystemTime,
+) -> Result<(), Error> {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(plan.grid.base_dir())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned());
+    let meta = serde_json::json!({
+        "clusterlab_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": commit,
+        "rustc_version": RUSTC_VERSION,
+        "threads": outcome.threads,
+        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+        "end_time": humantime::format_rfc3339_seconds(ended).to_string(),
+        "grid_file": plan.grid.source.path(),
+        "experiment": plan.grid.experiment.name,
+        "n_cells": outcome.n_cells,
+        "n_run": outcome.n_run,
+        "n_skipped": outcome.n_skipped,
+        "n_failed": outcome.failed.len(),
+    });
+    let path = outcome.out_dir.join("meta.json");
+    let text = serde_json::to_string_pretty(&meta).map_err(|source| Error::Json {
+        path: path.clone(),
+        source,
+    })?;
+    write_atomic(&path, (text + "\n").as_bytes())
+}
+/// `models/<cell_id>.json`: the fitted model in the shape the plots read.
+pub fn model_json(plan: &Plan, cell: &Cell, model: &dyn Model) -> serde_json::Value {
+    let axes: serde_json::Map<String, serde_json::Value> = cell
+        .axes
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    let centers: Option<Vec<Vec<f64>>> = model
+        .centers()
+        .map(|c| c.rows().into_iter().map(|r| r.to_vec()).collect());
+    let covariances = model.covariances().map(|cs| {
+        cs.iter()
+            .map(|c| c.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    });
+    serde_json::json!({
+        "cell_id": cell.id.to_string(),
+        "model": cell.model,
+        "kind": cell.kind.name,
+        "data_id": plan.datasets[cell.data].id,
+        "k": cell.k,
+        "seed": cell.seed,
+        "axes": axes,
+        "labels": model.labels(),
+        "centers": centers,
+        "covariances": covariances,
+        "summary": model.summary(),
+    })
+}
