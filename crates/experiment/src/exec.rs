@@ -103,8 +103,9 @@ pub struct RunOutcome {
 
 /// Files a run owns in its results folder; `--force` removes exactly these and the folders of
 /// [`OWNED_DIRS`].
-const OWNED: [&str; 8] = [
+const OWNED: [&str; 9] = [
     "cells.jsonl",
+    crate::schema::COLUMNS_FILE,
     "runs.csv",
     "summary.csv",
     "best_k.csv",

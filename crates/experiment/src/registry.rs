@@ -25,13 +25,13 @@ use clusterlab_data::DatasetSpec;
 use clusterlab_gmm::GaussianMixtureParams;
 use clusterlab_kmeans::KMeansParams;
 use clusterlab_metrics::select::Criterion;
-use serde::de::DeserializeOwned;
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::plots::{PlotKind, PlotSpec};
 
 /// A parameter struct of an algorithm crate: scikit-learn's names, `deny_unknown_fields`, and a
 /// `build` that validates it into a configuration.
-pub trait Params: DeserializeOwned + 'static {
+pub trait Params: DeserializeOwned + Serialize + 'static {
     /// The validated configuration.
     type Config: Clusterer + 'static;
 
@@ -199,6 +199,13 @@ fn build_with<P: Params>(table: toml::Table) -> Result<Box<dyn Clusterer>, Build
     Ok(Box::new(params.validate().map_err(BuildError::Invalid)?))
 }
 
+fn resolve_with<P: Params>(table: toml::Table) -> Result<serde_json::Value, BuildError> {
+    let params: P = deserialize_tracked(toml::Value::Table(table))?;
+    params.validate().map_err(BuildError::Invalid)?;
+    // A parameter struct of numbers, strings and lists always serializes.
+    Ok(serde_json::to_value(&params).unwrap_or_default())
+}
+
 /// One algorithm, as the rest of clusterlab sees it.
 ///
 /// ```
@@ -223,8 +230,12 @@ pub struct Algorithm {
     pub k_param: Option<&'static str>,
     /// The scores its models report.
     pub scores: &'static [ScoreSpec],
+    /// One line of help per parameter but K (for `clusterlab fit` and the docs), in the order
+    /// the command line shows them.
+    pub param_docs: &'static [(&'static str, &'static str)],
     params: fn() -> &'static [&'static str],
     build: fn(toml::Table) -> Result<Box<dyn Clusterer>, BuildError>,
+    resolve: fn(toml::Table) -> Result<serde_json::Value, BuildError>,
 }
 
 impl fmt::Debug for Algorithm {
@@ -249,14 +260,48 @@ impl Algorithm {
         summary: &'static str,
         k_param: Option<&'static str>,
         scores: &'static [ScoreSpec],
+        param_docs: &'static [(&'static str, &'static str)],
     ) -> Algorithm {
         Algorithm {
             name,
             summary,
             k_param,
             scores,
+            param_docs,
             params: field_names::<P>,
             build: build_with::<P>,
+            resolve: resolve_with::<P>,
+        }
+    }
+
+    /// Every parameter, defaults filled in, as the parameter struct reads `params` (a table as
+    /// [`Algorithm::build`] takes it), validated.
+    ///
+    /// ```
+    /// use clusterlab_experiment::registry::KMEANS;
+    /// let mut t = toml::Table::new();
+    /// t.insert("n_clusters".into(), 3.into());
+    /// assert_eq!(KMEANS.resolve(t)?["max_iter"], 300);
+    /// # Ok::<(), clusterlab_experiment::registry::BuildError>(())
+    /// ```
+    pub fn resolve(&self, params: toml::Table) -> Result<serde_json::Value, BuildError> {
+        (self.resolve)(params)
+    }
+
+    /// The defaults of every parameter but K (as [`Algorithm::resolve`] gives them for K = 1).
+    pub fn defaults(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut t = toml::Table::new();
+        if let Some(k) = self.k_param {
+            t.insert(k.into(), 1.into());
+        }
+        match self.resolve(t) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                if let Some(k) = self.k_param {
+                    m.remove(k);
+                }
+                m
+            }
+            _ => serde_json::Map::new(),
         }
     }
 
@@ -292,13 +337,63 @@ const INERTIA: ScoreSpec = ScoreSpec {
 
 const KMEANS_SCORES: &[ScoreSpec] = &[INERTIA];
 
+const KMEANS_DOCS: &[(&str, &str)] = &[
+    (
+        "init",
+        "Initial centers: k-means++, random, or explicit centers (k rows; inline or a CSV file)",
+    ),
+    (
+        "n_init",
+        "Restarts: auto (1 for k-means++ and explicit centers, 10 for random) or a count; the \
+         lowest inertia wins",
+    ),
+    ("max_iter", "Maximum iterations of one run"),
+    (
+        "tol",
+        "Relative tolerance on the center shift (times the mean per-feature variance)",
+    ),
+    ("algorithm", "Lloyd or elkan"),
+];
+
 /// The K-means descriptor.
 pub const KMEANS: Algorithm = Algorithm::new::<KMeansParams>(
     "kmeans",
     "K-means (Lloyd or Elkan), as scikit-learn's KMeans",
     Some("n_clusters"),
     KMEANS_SCORES,
+    KMEANS_DOCS,
 );
+
+const GMM_DOCS: &[(&str, &str)] = &[
+    (
+        "covariance_type",
+        "Form of the covariances: full, tied, diag or spherical",
+    ),
+    (
+        "init_params",
+        "How initial responsibilities are made: kmeans, k-means++, random or random_from_data",
+    ),
+    ("n_init", "Initialisations; the best lower bound wins"),
+    ("max_iter", "Maximum EM iterations per initialisation"),
+    (
+        "tol",
+        "Convergence threshold on the change of the lower bound",
+    ),
+    ("reg_covar", "Added to the diagonal of every covariance"),
+    (
+        "weights_init",
+        "Explicit initial weights (k values; inline or a CSV or JSON file)",
+    ),
+    (
+        "means_init",
+        "Explicit initial means (k rows; inline or a CSV or JSON file)",
+    ),
+    (
+        "precisions_init",
+        "Explicit initial precisions in scikit-learn's shape for the covariance type (inline or \
+         a JSON file)",
+    ),
+];
 
 /// The Gaussian mixture descriptor.
 pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
@@ -306,6 +401,7 @@ pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
     "a Gaussian mixture fitted by EM, as scikit-learn's GaussianMixture",
     Some("n_components"),
     GMM_SCORES,
+    GMM_DOCS,
 );
 
 const GMM_SCORES: &[ScoreSpec] = &[
@@ -504,6 +600,27 @@ mod tests {
             panic!("accepted");
         };
         assert_eq!(key, "n_init");
+    }
+
+    /// Every parameter but K has one line of help, and nothing else has one.
+    #[test]
+    fn every_parameter_is_documented() {
+        for a in Registry::builtin().all() {
+            let mut documented: Vec<&str> = a.param_docs.iter().map(|(n, _)| *n).collect();
+            let mut params: Vec<&str> = a
+                .params()
+                .iter()
+                .copied()
+                .filter(|p| Some(*p) != a.k_param)
+                .collect();
+            documented.sort_unstable();
+            params.sort_unstable();
+            assert_eq!(documented, params, "{}", a.name);
+            // Defaults are the struct's own; an optional parameter without one is left out.
+            let defaults = a.defaults();
+            assert!(defaults.keys().all(|d| params.contains(&d.as_str())), "{}", a.name);
+            assert!(!defaults.is_empty(), "{}", a.name);
+        }
     }
 
     #[test]

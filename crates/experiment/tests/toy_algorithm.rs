@@ -13,10 +13,10 @@ use clusterlab_experiment::{
     plots::{PlotKind, PlotSpec},
     registry::{Algorithm, Better, GMM, KMEANS, Params, Registry, ScoreSpec},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Splits the data at a threshold on the first feature: it finds K (1 or 2) itself.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ThresholdParams {
     #[serde(default)]
@@ -104,8 +104,13 @@ const SPREAD: &[ScoreSpec] = &[ScoreSpec {
 }];
 
 /// The one entry the toy needs.
-const THRESHOLD: Algorithm =
-    Algorithm::new::<ThresholdParams>("threshold", "a split at a threshold", None, SPREAD);
+const THRESHOLD: Algorithm = Algorithm::new::<ThresholdParams>(
+    "threshold",
+    "a split at a threshold",
+    None,
+    SPREAD,
+    &[("threshold", "where the first feature is split")],
+);
 
 static WITH_TOY: [Algorithm; 3] = [KMEANS, GMM, THRESHOLD];
 

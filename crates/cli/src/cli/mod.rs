@@ -24,7 +24,8 @@ pub enum Command {
     /// Generate a dataset and write it as CSV (features, then a `label` column).
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Fit one model on a CSV file and print or save the result as JSON.
+    /// Fit one model (any algorithm of the registry) on a CSV file and print or save the result
+    /// as JSON.
     #[command(subcommand)]
     Fit(fit::FitCommand),
     /// Run an experiment grid (a TOML file) and write results and plots.
