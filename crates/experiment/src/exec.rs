@@ -229,7 +229,16 @@ pub fn run_observed(
         threads,
         best_k: record::best_k(plan, &done),
     };
-    record::write_meta(plan, &outcome, started, SystemTime::now())?;
+    let facts = record::files::RunFacts {
+        threads,
+        n_cells: outcome.n_cells,
+        n_run,
+        n_skipped,
+        n_failed: outcome.failed.len(),
+        started,
+        ended: SystemTime::now(),
+    };
+    record::write_meta(plan, dir, &facts)?;
     Ok(outcome)
 }
 

@@ -587,7 +587,7 @@ mod tests {
                 panic!("{} accepted a typo", a.name);
             };
             assert_eq!(key, "max_iterr");
-            let msg = crate::grid::with_suggestion(error.message());
+            let msg = crate::text::with_suggestion(error.message());
             assert!(msg.contains("did you mean `max_iter`?"), "{msg}");
         }
     }
@@ -618,7 +618,11 @@ mod tests {
             assert_eq!(documented, params, "{}", a.name);
             // Defaults are the struct's own; an optional parameter without one is left out.
             let defaults = a.defaults();
-            assert!(defaults.keys().all(|d| params.contains(&d.as_str())), "{}", a.name);
+            assert!(
+                defaults.keys().all(|d| params.contains(&d.as_str())),
+                "{}",
+                a.name
+            );
             assert!(!defaults.is_empty(), "{}", a.name);
         }
     }

@@ -11,7 +11,6 @@ use clusterlab_core::Model;
 
 use crate::{
     Error, RUSTC_VERSION,
-    exec::RunOutcome,
     grid::{Cell, Plan},
     plots,
 };
@@ -77,13 +76,27 @@ pub fn write_inputs(plan: &Plan, dir: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+/// What `meta.json` says of a run besides its grid.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFacts {
+    /// Threads of the pool.
+    pub threads: usize,
+    /// Cells in the plan.
+    pub n_cells: usize,
+    /// Cells computed by this run.
+    pub n_run: usize,
+    /// Cells found in the journal and not recomputed.
+    pub n_skipped: usize,
+    /// Failed cells of the plan.
+    pub n_failed: usize,
+    /// When the run started.
+    pub started: SystemTime,
+    /// When it ended.
+    pub ended: SystemTime,
+}
+
 /// Writes `meta.json`: versions, git commit, threads, times and counts.
-pub fn write_meta(
-    plan: &Plan,
-    outcome: &RunOutcome,
-    started: SystemTime,
-    ended: SystemTime,
-) -> Result<(), Error> {
+pub fn write_meta(plan: &Plan, dir: &Path, run: &RunFacts) -> Result<(), Error> {
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
         .current_dir(plan.grid.base_dir())
@@ -96,17 +109,17 @@ pub fn write_meta(
         "clusterlab_version": env!("CARGO_PKG_VERSION"),
         "git_commit": commit,
         "rustc_version": RUSTC_VERSION,
-        "threads": outcome.threads,
-        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
-        "end_time": humantime::format_rfc3339_seconds(ended).to_string(),
+        "threads": run.threads,
+        "start_time": humantime::format_rfc3339_seconds(run.started).to_string(),
+        "end_time": humantime::format_rfc3339_seconds(run.ended).to_string(),
         "grid_file": plan.grid.source.path(),
         "experiment": plan.grid.experiment.name,
-        "n_cells": outcome.n_cells,
-        "n_run": outcome.n_run,
-        "n_skipped": outcome.n_skipped,
-        "n_failed": outcome.failed.len(),
+        "n_cells": run.n_cells,
+        "n_run": run.n_run,
+        "n_skipped": run.n_skipped,
+        "n_failed": run.n_failed,
     });
-    let path = outcome.out_dir.join("meta.json");
+    let path = dir.join("meta.json");
     let text = serde_json::to_string_pretty(&meta).map_err(|source| Error::Json {
         path: path.clone(),
         source,
