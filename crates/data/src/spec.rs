@@ -38,7 +38,8 @@ pub struct CsvSource {
     /// The delimiter, one ASCII character (default `,`).
     #[serde(default = "comma")]
     pub delimiter: char,
-    /// Whether the first row is a header: `auto` (default), `present` or `absent`.
+    /// Whether the first row is a header: `auto` (default), `present` (or `true`) or `absent`
+    /// (or `false`).
     #[serde(default)]
     pub header: HeaderSpec,
 }
@@ -60,17 +61,60 @@ pub enum LabelColumnSpec {
     Name(String),
 }
 
-/// [`Header`] as written in a grid file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// [`Header`] as written in a grid file: `"auto"`, `"present"` or `"absent"`, or the booleans
+/// `true` (present) and `false` (absent). Anything else is refused, saying what is accepted.
+///
+/// ```
+/// use clusterlab_data::{CsvSource, HeaderSpec};
+/// let s: CsvSource = toml::from_str("path = \"a.csv\"\nheader = false")?;
+/// assert_eq!(s.header, HeaderSpec::Absent);
+/// let err = toml::from_str::<CsvSource>("path = \"a.csv\"\nheader = \"yes\"").unwrap_err();
+/// assert!(err.to_string().contains("expected `auto`, `present`, `absent`, true or false"));
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HeaderSpec {
     /// Detected: a header if any cell of the first row is not a number.
     #[default]
     Auto,
-    /// The first row is a header.
+    /// The first row is a header (`"present"` or `true`).
     Present,
-    /// No header.
+    /// No header (`"absent"` or `false`).
     Absent,
+}
+
+impl<'de> Deserialize<'de> for HeaderSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+
+        impl serde::de::Visitor<'_> for HeaderVisitor {
+            type Value = HeaderSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`auto`, `present`, `absent`, true or false")
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<HeaderSpec, E> {
+                Ok(if v {
+                    HeaderSpec::Present
+                } else {
+                    HeaderSpec::Absent
+                })
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HeaderSpec, E> {
+                match v {
+                    "auto" => Ok(HeaderSpec::Auto),
+                    "present" => Ok(HeaderSpec::Present),
+                    "absent" => Ok(HeaderSpec::Absent),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+
+        deserializer.deserialize_any(HeaderVisitor)
+    }
 }
 
 impl CsvSource {
