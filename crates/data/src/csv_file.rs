@@ -4,8 +4,12 @@
 //! `x0,x1,...,label`, one sample per line, every value in Rust's shortest round-trip form
 //! (so a file read back gives the very same `f64` bits). The reader is lenient about what it
 //! accepts (header or not, any delimiter, a label column anywhere, labels that are integers or
-//! class names) and strict about values: a cell that is not a finite number is an error naming
-//! the file, line and column.
+//! class names) and strict about values: a cell that is not a finite number, or one so large
+//! that squared distances would overflow ([`max_magnitude`]), is an error naming the file, line
+//! and column. It never guesses about the first row: a row that mixes numbers and text is an
+//! error, not a header (see [`Header::Auto`]). It reads only regular files no larger than
+//! [`input_limit`], and quotes at most [`QUOTE_CHARS`](crate::error::QUOTE_CHARS) characters of
+//! the file in a message.
 //!
 //! # Labels
 //!
@@ -25,7 +29,7 @@ use std::{
 use clusterlab_core::{Dataset, validate};
 use ndarray::{Array2, ArrayView2};
 
-use crate::error::{Column, DataError};
+use crate::error::{Column, Cut, DataError, Quoted};
 
 /// Which column holds ground-truth labels.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -44,10 +48,18 @@ pub enum LabelColumn {
 /// Whether the first row is a header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Header {
-    /// The first row is a header if any of its cells does not parse as a number.
+    /// Detected: the first row is a header only when it cannot be data, that is when every
+    /// feature cell fails to parse as a number (a row of names); it is data when every feature
+    /// cell is a number. A first row that mixes numbers and text (`1.0,1.2.3`, `1e15,TRUE`) is
+    /// an error ([`DataError::AmbiguousHeader`]) rather than a guess, since either guess loses
+    /// or misreads a row.
     ///
-    /// A file without a header whose labels are names (`1.5,2,setosa`) would have its first
-    /// row taken for a header: say [`Header::Absent`] for such files.
+    /// The label column is left out of the rule: the column at [`LabelColumn::Index`], or a cell
+    /// of the first row that is the [`LabelColumn::Name`] (or `label`, for
+    /// [`LabelColumn::Auto`]). So a headerless file whose labels are class names
+    /// (`1.5,2,setosa`) reads with the label column given by index, and is an error (not a
+    /// dropped row) when the label column is left to detection. A row with no feature cell
+    /// (a label-only file) is a header if any of its cells is not a number.
     #[default]
     Auto,
     /// The first row is a header.
@@ -84,16 +96,110 @@ impl Default for CsvOptions {
     }
 }
 
-/// Reads a CSV file of numeric columns (and an optional label column) into a [`Dataset`] named
-/// after the file's stem.
+/// A file as [`read_csv_detailed`] read it: the dataset, and what was found about its header.
 ///
-/// See the [module documentation](self) for how labels are numbered.
+/// ```
+/// use clusterlab_data::{read_csv_from_detailed, CsvOptions};
+/// use std::path::Path;
+/// let read = read_csv_from_detailed(&b"a,b\n1,2\n"[..], Path::new("t.csv"), &CsvOptions::default())?;
+/// assert!(read.header_detected);
+/// assert_eq!(read.header.as_deref(), Some(&["a".to_string(), "b".to_string()][..]));
+/// assert_eq!(read.data.n_samples(), 1);
+/// # Ok::<(), clusterlab_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CsvRead {
+    /// The samples and labels.
+    pub data: Dataset,
+    /// The header's cells, when the first row was a header (detected or as told).
+    pub header: Option<Vec<String>>,
+    /// Whether [`Header::Auto`] found a header: `true` only when detection (not
+    /// [`Header::Present`]) took the first row for names, so a caller can say so.
+    pub header_detected: bool,
+}
+
+/// What the reader accepts at most, in bytes, and why: see [`input_limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimit {
+    /// The largest file read, in bytes.
+    pub bytes: u64,
+    /// Where the limit comes from, as error messages say it.
+    pub basis: &'static str,
+}
+
+/// The limit when the machine's memory is unknown (no `/proc/meminfo`): 4 GiB.
+pub const FALLBACK_INPUT_LIMIT: u64 = 4 << 30;
+
+/// The largest file [`read_csv`] reads: a quarter of the physical memory (`MemTotal` in
+/// `/proc/meminfo`), else [`FALLBACK_INPUT_LIMIT`].
+///
+/// A quarter, because a file becomes more memory than its size: a two-byte cell (`0,`) is an
+/// eight-byte `f64`. The limit protects the machine from a path such as a huge log by mistake;
+/// anything that is not a regular file (`/dev/zero`, a pipe) is refused before reading anyway.
+pub fn input_limit() -> InputLimit {
+    static LIMIT: std::sync::OnceLock<InputLimit> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| match mem_total_bytes() {
+        Some(total) => InputLimit {
+            bytes: total / 4,
+            basis: "a quarter of MemTotal in /proc/meminfo",
+        },
+        None => InputLimit {
+            bytes: FALLBACK_INPUT_LIMIT,
+            basis: "4 GiB, as the machine's memory is unknown",
+        },
+    })
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn mem_total_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let mut words = line["MemTotal:".len()..].split_whitespace();
+    let value: u64 = words.next()?.parse().ok()?;
+    let unit = match words.next() {
+        Some("kB") => 1024,
+        None => 1,
+        Some(_) => return None,
+    };
+    value.checked_mul(unit).filter(|&b| b > 0)
+}
+
+/// The largest magnitude a value may have with `n_features` features: just under
+/// `sqrt(f64::MAX / (4 n_features))`. Above it, the squared distance between two samples (up to
+/// `n_features (2 |v|)²`) could overflow to infinity, and an inertia with it. About `4.7e153`
+/// for two features.
+///
+/// The bound is a millionth below the exact root, so that rounding in a distance kernel (a
+/// few units in the last place per feature) cannot carry a sum at the bound to infinity.
+///
+/// ```
+/// use clusterlab_data::csv_file::max_magnitude;
+/// assert!(max_magnitude(2) > 4.7e153 && max_magnitude(1000) > 1e151);
+/// for d in [1, 2, 3, 10, 1000] {
+///     let m = max_magnitude(d);
+///     let sum: f64 = (0..d).map(|_| (m - -m) * (m - -m)).sum();
+///     assert!(sum.is_finite(), "{d}");
+/// }
+/// ```
+pub fn max_magnitude(n_features: usize) -> f64 {
+    let d = n_features.max(1) as f64;
+    (f64::MAX / (4.0 * d)).sqrt() * (1.0 - 1e-6)
+}
+
+/// Reads a CSV file of numeric columns (and an optional label column) into a [`Dataset`] named
+/// after the file's stem. [`read_csv_detailed`] also says whether a header was detected.
+///
+/// See the [module documentation](self) for how labels are numbered, and [`Header::Auto`] for
+/// how a header is detected.
 ///
 /// # Errors
 ///
 /// [`DataError`] naming the file, the 1-based line and the column for a non-numeric cell, NaN or
-/// an infinity, a ragged row, an empty file, a missing label column or a label that is a
-/// non-integer number; I/O errors with the path.
+/// an infinity, a value so large that squared distances would overflow, a ragged row, an empty
+/// file, a first row that mixes numbers and text, a missing label column or a label that is a
+/// non-integer number; a path that is not a regular file or a file larger than
+/// [`input_limit`]; I/O errors with the path.
 ///
 /// # Examples
 ///
@@ -112,31 +218,168 @@ impl Default for CsvOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_csv(path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
-    let file = File::open(path).map_err(|source| DataError::Io {
+    read_csv_detailed(path, options).map(|read| read.data)
+}
+
+/// [`read_csv`], also returning the header and whether it was detected ([`CsvRead`]).
+///
+/// # Errors
+///
+/// As [`read_csv`].
+pub fn read_csv_detailed(path: &Path, options: &CsvOptions) -> Result<CsvRead, DataError> {
+    let limit = input_limit();
+    let file = open_regular(path, limit)?;
+    read_capped(file, path, options, limit)
+}
+
+/// Opens `path` if it is a regular file no larger than `limit`.
+fn open_regular(path: &Path, limit: InputLimit) -> Result<File, DataError> {
+    let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    read_csv_from(file, path, options)
+    };
+    let not_regular = |kind| DataError::NotRegularFile {
+        path: path.to_path_buf(),
+        kind,
+    };
+    // Checked before opening: opening a FIFO waits for a writer.
+    if let Some(kind) = special_kind(&std::fs::metadata(path).map_err(io)?.file_type()) {
+        return Err(not_regular(kind));
+    }
+    let file = File::open(path).map_err(io)?;
+    // And again on what was opened, in case the path changed in between.
+    let meta = file.metadata().map_err(io)?;
+    if let Some(kind) = special_kind(&meta.file_type()) {
+        return Err(not_regular(kind));
+    }
+    if meta.len() > limit.bytes {
+        return Err(DataError::TooLarge {
+            path: path.to_path_buf(),
+            size: Some(meta.len()),
+            limit: limit.bytes,
+            basis: limit.basis,
+        });
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular file is, or `None` for a regular file.
+fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("FIFO (named pipe)");
+        }
+        if file_type.is_char_device() {
+            return Some("character device");
+        }
+        if file_type.is_block_device() {
+            return Some("block device");
+        }
+        if file_type.is_socket() {
+            return Some("socket");
+        }
+    }
+    Some("special file")
 }
 
 /// Reads CSV from any reader; `path` is only used to name the source in errors and to name the
-/// dataset. [`read_csv`] is this over a file.
+/// dataset. [`read_csv`] is this over a file. Reading stops with [`DataError::TooLarge`] past
+/// [`input_limit`] bytes.
+///
+/// # Errors
+///
+/// As [`read_csv`].
 pub fn read_csv_from<R: Read>(
     reader: R,
     path: &Path,
     options: &CsvOptions,
 ) -> Result<Dataset, DataError> {
+    read_csv_from_detailed(reader, path, options).map(|read| read.data)
+}
+
+/// [`read_csv_from`], also returning the header and whether it was detected ([`CsvRead`]).
+///
+/// # Errors
+///
+/// As [`read_csv`].
+pub fn read_csv_from_detailed<R: Read>(
+    reader: R,
+    path: &Path,
+    options: &CsvOptions,
+) -> Result<CsvRead, DataError> {
+    read_capped(reader, path, options, input_limit())
+}
+
+/// A reader that fails with [`ErrorKind::FileTooLarge`](std::io::ErrorKind::FileTooLarge)
+/// once more than `limit` bytes have come through.
+#[derive(Debug)]
+struct Capped<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let too_large = || std::io::Error::from(std::io::ErrorKind::FileTooLarge);
+        if self.read > self.limit {
+            return Err(too_large());
+        }
+        // One byte past the limit is enough to know it was passed.
+        let room =
+            usize::try_from((self.limit - self.read).saturating_add(1)).unwrap_or(usize::MAX);
+        let n = buf.len().min(room);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.read += got as u64;
+        if self.read > self.limit {
+            return Err(too_large());
+        }
+        Ok(got)
+    }
+}
+
+fn read_capped<R: Read>(
+    reader: R,
+    path: &Path,
+    options: &CsvOptions,
+    limit: InputLimit,
+) -> Result<CsvRead, DataError> {
     let path_buf = || path.to_path_buf();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(options.delimiter)
         .trim(csv::Trim::All)
-        .from_reader(reader);
-    let malformed = |source: csv::Error| DataError::Malformed {
-        path: path_buf(),
-        line: source.position().map_or(0, |p| p.line()),
-        source,
+        .from_reader(Capped {
+            inner: reader,
+            read: 0,
+            limit: limit.bytes,
+        });
+    let malformed = |source: csv::Error| {
+        let too_large = matches!(source.kind(),
+            csv::ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge);
+        if too_large {
+            DataError::TooLarge {
+                path: path_buf(),
+                size: None,
+                limit: limit.bytes,
+                basis: limit.basis,
+            }
+        } else {
+            DataError::Malformed {
+                path: path_buf(),
+                line: source.position().map_or(0, |p| p.line()),
+                source,
+            }
+        }
     };
 
     let mut record = csv::StringRecord::new();
@@ -147,7 +390,7 @@ pub fn read_csv_from<R: Read>(
     let has_header = match options.header {
         Header::Present => true,
         Header::Absent => false,
-        Header::Auto => record.iter().any(|cell| cell.parse::<f64>().is_err()),
+        Header::Auto => detect_header(path, &record, &options.label_column)?,
     };
     let names: Option<Vec<String>> = has_header.then(|| record.iter().map(String::from).collect());
     let label_index = resolve_label(path, &options.label_column, names.as_deref(), width)?;
@@ -157,6 +400,7 @@ pub fn read_csv_from<R: Read>(
     };
 
     let n_features = width - usize::from(label_index.is_some());
+    let max_value = max_magnitude(n_features);
     let mut values: Vec<f64> = Vec::new();
     let mut classes: HashMap<LabelKey, usize> = HashMap::new();
     let mut labels: Vec<usize> = Vec::new();
@@ -203,6 +447,16 @@ pub fn read_csv_from<R: Read>(
                     cell: cell.to_string(),
                 });
             }
+            if v.abs() > max_value {
+                return Err(DataError::TooLargeValue {
+                    path: path_buf(),
+                    line,
+                    column: column(index),
+                    cell: cell.to_string(),
+                    n_features,
+                    limit: max_value,
+                });
+            }
             values.push(v);
         }
         n_rows += 1;
@@ -223,10 +477,56 @@ pub fn read_csv_from<R: Read>(
         .file_stem()
         .map_or_else(|| "data".to_string(), |s| s.to_string_lossy().into_owned());
     let data = Dataset::new(name, x).map_err(in_file)?;
-    match label_index {
-        Some(_) => data.with_labels(labels).map_err(in_file),
-        None => Ok(data),
+    let data = match label_index {
+        Some(_) => data.with_labels(labels).map_err(in_file)?,
+        None => data,
+    };
+    Ok(CsvRead {
+        data,
+        header_detected: has_header && options.header == Header::Auto,
+        header: names,
+    })
+}
+
+/// [`Header::Auto`]'s rule on the first row: `true` for a header, `false` for data, an error for
+/// a row that mixes numbers and text.
+fn detect_header(
+    path: &Path,
+    row: &csv::StringRecord,
+    label: &LabelColumn,
+) -> Result<bool, DataError> {
+    let is_number = |cell: &str| cell.parse::<f64>().is_ok();
+    // The label column if the row is a header, and if it is data.
+    let (label_if_header, label_if_data) = match label {
+        LabelColumn::None => (None, None),
+        LabelColumn::Auto => (row.iter().position(|c| c == "label"), None),
+        LabelColumn::Name(name) => (row.iter().position(|c| c == name), None),
+        LabelColumn::Index(i) => (Some(*i), Some(*i)),
+    };
+    let features = |label: Option<usize>| {
+        row.iter()
+            .enumerate()
+            .filter(move |&(index, _)| Some(index) != label)
+    };
+    if features(label_if_header).next().is_none() {
+        // Nothing but a label column: a header if any cell is text.
+        return Ok(row.iter().any(|cell| !is_number(cell)));
     }
+    if features(label_if_header).all(|(_, cell)| !is_number(cell)) {
+        return Ok(true);
+    }
+    let text: Vec<(Column, String)> = features(label_if_data)
+        .filter(|&(_, cell)| !is_number(cell))
+        .map(|(index, cell)| (Column { index, name: None }, cell.to_string()))
+        .collect();
+    if text.is_empty() {
+        return Ok(false);
+    }
+    Err(DataError::AmbiguousHeader {
+        path: path.to_path_buf(),
+        line: row.position().map_or(1, |p| p.line()),
+        cells: text,
+    })
 }
 
 /// The index of the label column, or `None` for no labels.
@@ -252,17 +552,34 @@ fn resolve_label(
         LabelColumn::Name(name) => match names {
             Some(n) => n.iter().position(|c| c == name).map(Some).ok_or_else(|| {
                 missing(
-                    format!("named {name:?}"),
-                    format!("the header has {}", n.join(", ")),
+                    format!("named {}", Quoted(name)),
+                    format!("the header has {}", name_list(n)),
                 )
             }),
             None => Err(missing(
-                format!("named {name:?}"),
+                format!("named {}", Quoted(name)),
                 "the file has no header (choose the column by index)".into(),
             )),
         },
     }
 }
+
+/// Header names as a message lists them: each cut short, at most [`SHOWN_NAMES`] of them.
+fn name_list(names: &[String]) -> String {
+    let mut out = names
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|n| Cut(n).to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN_NAMES {
+        out.push_str(&format!(" and {} more", names.len() - SHOWN_NAMES));
+    }
+    out
+}
+
+/// How many header names a message lists.
+const SHOWN_NAMES: usize = 12;
 
 /// A label as read: integers (however written) compare as integers, anything else as text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -433,6 +750,65 @@ mod tests {
         let d = auto("1,2\n3,4\n").unwrap();
         assert_eq!(d.n_samples(), 2);
         assert_eq!(d.name(), "t");
+    }
+
+    #[test]
+    fn header_detected_is_reported() {
+        let detailed = |text: &str, header| {
+            let options = CsvOptions {
+                header,
+                ..Default::default()
+            };
+            read_csv_from_detailed(text.as_bytes(), Path::new("t.csv"), &options).unwrap()
+        };
+        let r = detailed("a,b\n1,2\n", Header::Auto);
+        assert!(r.header_detected);
+        assert_eq!(r.header, Some(vec!["a".to_string(), "b".to_string()]));
+        let r = detailed("1,2\n3,4\n", Header::Auto);
+        assert!(!r.header_detected);
+        assert_eq!(r.header, None);
+        assert_eq!(r.data.n_samples(), 2);
+        let r = detailed("a,b\n1,2\n", Header::Present);
+        assert!(!r.header_detected, "told, not detected");
+        assert_eq!(r.header.map(|h| h.len()), Some(2));
+    }
+
+    #[test]
+    fn reading_stops_past_the_limit() {
+        let limit = InputLimit {
+            bytes: 8,
+            basis: "a test's limit",
+        };
+        let read = |text: &str| {
+            read_capped(
+                text.as_bytes(),
+                Path::new("t.csv"),
+                &CsvOptions::default(),
+                limit,
+            )
+        };
+        assert_eq!(read("1,2\n3,4\n").unwrap().data.n_samples(), 2);
+        let err = read("1,2\n3,4\n5,6\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: the file is too large to read: more than the limit of 8 bytes (a test's limit)"
+        );
+    }
+
+    #[test]
+    fn the_input_limit_is_positive() {
+        let limit = input_limit();
+        assert!(limit.bytes >= 1 << 20, "{limit:?}");
+    }
+
+    #[test]
+    fn label_only_first_row_keeps_the_old_rule() {
+        let by_index = CsvOptions {
+            label_column: LabelColumn::Index(0),
+            ..Default::default()
+        };
+        let r = read_csv_from_detailed(&b"y\n1\n"[..], Path::new("t.csv"), &by_index);
+        assert!(matches!(r, Err(DataError::InFile { .. })), "{r:?}");
     }
 
     #[test]
@@ -631,14 +1007,20 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(32))]
-            /// Any finite f64 (raw bits, so subnormals and extremes included) reads back
-            /// bit-identical.
+            /// Any finite f64 the reader accepts (raw bits, so subnormals and extremes up to
+            /// [`max_magnitude`] included) reads back bit-identical.
             #[test]
             fn values_read_back_bit_identical(
                 bits in proptest::collection::vec(any::<u64>(), 1..40),
                 d in 1usize..4,
             ) {
-                let vals: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).filter(|v| v.is_finite()).collect();
+                // Finite values the reader accepts: at most max_magnitude(d) (larger ones are
+                // refused, as squared distances would overflow).
+                let vals: Vec<f64> = bits
+                    .iter()
+                    .map(|&b| f64::from_bits(b))
+                    .filter(|v| v.is_finite() && v.abs() <= max_magnitude(d))
+                    .collect();
                 let n = vals.len() / d;
                 prop_assume!(n > 0);
                 let x = Array2::from_shape_vec((n, d), vals[..n * d].to_vec()).unwrap();

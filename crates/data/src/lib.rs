@@ -10,7 +10,8 @@
 //!   `random_state = 170` in a scikit-learn tutorial and `seed = 170, rng = "numpy"` here give
 //!   the same points.
 //! - [`read_csv`] and [`write_csv`]: a plain numeric CSV with an optional label column, written
-//!   so that it reads back bit for bit.
+//!   so that it reads back bit for bit; [`read_csv_detailed`] also says whether a header was
+//!   detected.
 //! - [`DatasetSpec`]: the one registry of dataset kinds, as grid files name them.
 //!
 //! Generators take the seed as a field of their parameters because a dataset *is* its
@@ -45,7 +46,8 @@ mod table;
 
 pub use blobs::{Blobs, BlobsParams, Centers, ClusterStd, NSamples, RngKind, make_blobs};
 pub use csv_file::{
-    CsvOptions, Header, LabelColumn, read_csv, read_csv_from, write_csv, write_csv_to,
+    CsvOptions, CsvRead, Header, LabelColumn, read_csv, read_csv_detailed, read_csv_from,
+    read_csv_from_detailed, write_csv, write_csv_to,
 };
 pub use error::{Column, DataError};
 pub use shapes::{

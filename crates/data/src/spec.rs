@@ -12,8 +12,8 @@ use clusterlab_core::Dataset;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use crate::{
-    AnisotropicParams, BlobsParams, CirclesParams, CsvOptions, DataError, Header, LabelColumn,
-    MoonsParams, UnevenParams, UniformParams, read_csv,
+    AnisotropicParams, BlobsParams, CirclesParams, CsvOptions, CsvRead, DataError, Header,
+    LabelColumn, MoonsParams, UnevenParams, UniformParams, read_csv, read_csv_detailed,
     shapes::{VariedTable, varied_blobs},
 };
 
@@ -75,7 +75,8 @@ pub enum LabelColumnSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HeaderSpec {
-    /// Detected: a header if any cell of the first row is not a number.
+    /// Detected ([`Header::Auto`]): a header when every feature cell of the first row is text,
+    /// data when every one is a number, an error otherwise.
     #[default]
     Auto,
     /// The first row is a header (`"present"` or `true`).
@@ -151,6 +152,11 @@ impl CsvSource {
     /// Reads the file, resolving a relative path against `base_dir`.
     pub fn read(&self, base_dir: &Path) -> Result<Dataset, DataError> {
         read_csv(&base_dir.join(&self.path), &self.options()?)
+    }
+
+    /// [`read`](Self::read), also saying whether a header was detected ([`CsvRead`]).
+    pub fn read_detailed(&self, base_dir: &Path) -> Result<CsvRead, DataError> {
+        read_csv_detailed(&base_dir.join(&self.path), &self.options()?)
     }
 }
 
