@@ -34,6 +34,15 @@ pub trait Clusterer: Send + Sync + Debug {
     /// [`crate::validate::check_n_clusters`]) and return an error, never panic, on bad input.
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>>;
 
+    /// The number of free parameters this configuration fits on data of `n_features`
+    /// features, for models whose count is fixed by the configuration (mixtures); `None`
+    /// otherwise. A model with more parameters than the data has samples is degenerate (and
+    /// slow): the runner warns before fitting it.
+    fn n_parameters(&self, n_features: usize) -> Option<usize> {
+        let _ = n_features;
+        None
+    }
+
     /// Fits and returns the training labels.
     fn fit_predict_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Vec<usize>> {
         Ok(self.fit_dyn(x, seed)?.labels().to_vec())

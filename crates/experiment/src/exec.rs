@@ -63,9 +63,9 @@ impl RunOptions {
     }
 }
 
-/// A failed cell, for the final report.
+/// A cell that failed or has warnings, for the final report.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FailedCell {
+pub struct NotedCell {
     /// The cell's id.
     pub id: CellId,
     /// The model's name.
@@ -74,8 +74,8 @@ pub struct FailedCell {
     pub k: Option<usize>,
     /// The seed.
     pub seed: u64,
-    /// The error.
-    pub error: String,
+    /// The error, or the warnings joined by `; `.
+    pub message: String,
 }
 
 /// What a run did.
@@ -90,7 +90,10 @@ pub struct RunOutcome {
     /// Cells found in the journal and not recomputed.
     pub n_skipped: usize,
     /// Every failed cell of the plan (this run's and earlier ones), in grid order.
-    pub failed: Vec<FailedCell>,
+    pub failed: Vec<NotedCell>,
+    /// Every successful cell with warnings (a fit that did not converge, fewer distinct points
+    /// than clusters, ...), in grid order.
+    pub warned: Vec<NotedCell>,
     /// Wall time of the cells, in seconds.
     pub cells_seconds: f64,
     /// Sum of the fit times of the cells this run computed, in seconds.
@@ -100,24 +103,6 @@ pub struct RunOutcome {
     /// The K each criterion picks, per model and group (as in `best_k.csv`).
     pub best_k: Vec<record::BestK>,
 }
-
-/// Files a run owns in its results folder; `--force` removes exactly these and the folders of
-/// [`OWNED_DIRS`].
-const OWNED: [&str; 9] = [
-    "cells.jsonl",
-    crate::schema::COLUMNS_FILE,
-    "runs.csv",
-    "summary.csv",
-    "best_k.csv",
-    "meta.json",
-    "experiment.toml",
-    "data.csv",
-    "report.html",
-];
-
-/// Folders a run fills and owns: a forced run starts them empty, so no plot or model of an
-/// earlier grid is left beside the new results.
-const OWNED_DIRS: [&str; 3] = ["models", "data", "plots"];
 
 /// Runs every cell of `plan` that has no result yet in `opts.out_dir`, then writes the tables.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, Error> {
@@ -132,25 +117,12 @@ pub fn run_observed(
 ) -> Result<RunOutcome, Error> {
     let started = SystemTime::now();
     let dir = &opts.out_dir;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io { path, source }
-    };
-    if opts.force {
-        for f in OWNED {
-            let p = dir.join(f);
-            if p.exists() {
-                fs::remove_file(&p).map_err(io(&p))?;
-            }
-        }
-        for d in OWNED_DIRS {
-            let p = dir.join(d);
-            if p.is_dir() {
-                fs::remove_dir_all(&p).map_err(io(&p))?;
-            }
-        }
-    }
-    fs::create_dir_all(dir.join("models")).map_err(io(dir))?;
+    // The folder is clusterlab's and this run is its only writer until it returns.
+    let _held = crate::folder::claim(dir, opts.force)?;
+    fs::create_dir_all(dir.join("models")).map_err(|source| Error::Io {
+        path: dir.join("models"),
+        source,
+    })?;
     record::write_inputs(plan, dir)?;
 
     let (journal, mut done) = Journal::open(&dir.join("cells.jsonl"))?;
@@ -204,26 +176,33 @@ pub fn run_observed(
     }
 
     record::write_tables(plan, &done, dir)?;
-    let failed = plan
-        .cells
-        .iter()
-        .filter_map(|c| {
-            let rec = done.get(&c.id)?;
-            (rec.status == Status::Failed).then(|| FailedCell {
-                id: c.id,
-                model: c.model.clone(),
-                k: c.k,
-                seed: c.seed,
-                error: rec.error.clone().unwrap_or_default(),
+    let noted = |keep: &dyn Fn(&CellRecord) -> Option<String>| -> Vec<NotedCell> {
+        plan.cells
+            .iter()
+            .filter_map(|c| {
+                let message = keep(done.get(&c.id)?)?;
+                Some(NotedCell {
+                    id: c.id,
+                    model: c.model.clone(),
+                    k: c.k,
+                    seed: c.seed,
+                    message,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let failed =
+        noted(&|r| (r.status == Status::Failed).then(|| r.error.clone().unwrap_or_default()));
+    let warned = noted(&|r| {
+        (r.status == Status::Ok && !r.warnings.is_empty()).then(|| r.warnings.join("; "))
+    });
     let outcome = RunOutcome {
         out_dir: dir.clone(),
         n_cells: plan.cells.len(),
         n_run,
         n_skipped,
         failed,
+        warned,
         cells_seconds,
         fit_seconds_sum,
         threads,

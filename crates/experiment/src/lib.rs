@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod exec;
+pub mod folder;
 pub mod grid;
 pub mod plots;
 pub mod record;
@@ -80,6 +81,14 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What went wrong.
+        message: String,
+    },
+    /// The results folder cannot be used (not clusterlab's, or another run writes it).
+    #[error("{}: {message}", dir.display())]
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
         message: String,
     },
     /// The thread pool could not be built.

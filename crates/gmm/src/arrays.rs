@@ -42,13 +42,23 @@ impl CovarianceType {
 
     /// Number of free covariance parameters for `k` components in `d` dimensions (as in
     /// scikit-learn's `_n_parameters`).
+    /// Saturates instead of overflowing on absurd sizes.
     pub fn n_covariance_parameters(self, k: usize, d: usize) -> usize {
+        let triangle = d.saturating_mul(d.saturating_add(1)) / 2;
         match self {
-            CovarianceType::Full => k * d * (d + 1) / 2,
-            CovarianceType::Tied => d * (d + 1) / 2,
-            CovarianceType::Diag => k * d,
+            CovarianceType::Full => k.saturating_mul(triangle),
+            CovarianceType::Tied => triangle,
+            CovarianceType::Diag => k.saturating_mul(d),
             CovarianceType::Spherical => k,
         }
+    }
+
+    /// Number of free parameters of a mixture of `k` components in `d` dimensions: covariances,
+    /// means and the free weights (scikit-learn's `_n_parameters`), saturating.
+    pub fn n_parameters(self, k: usize, d: usize) -> usize {
+        self.n_covariance_parameters(k, d)
+            .saturating_add(d.saturating_mul(k))
+            .saturating_add(k.saturating_sub(1))
     }
 }
 

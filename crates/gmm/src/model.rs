@@ -201,7 +201,7 @@ impl GaussianMixtureModel {
     /// Number of free parameters, as scikit-learn's `_n_parameters`.
     pub fn n_parameters(&self) -> usize {
         let (k, d) = (self.k(), self.d());
-        self.covariance_type.n_covariance_parameters(k, d) + d * k + k - 1
+        self.covariance_type.n_parameters(k, d)
     }
 
     /// The most probable component of every row of `x`.
@@ -377,11 +377,22 @@ impl Model for GaussianMixtureModel {
     }
 
     fn summary(&self) -> FitSummary {
+        // scikit-learn's ConvergenceWarning, said where a run collects warnings.
+        let warnings = if self.converged {
+            Vec::new()
+        } else {
+            vec![format!(
+                "did not converge in {} iterations: try a larger max_iter or tol, other \
+                 init_params, or check for degenerate data",
+                self.n_iter
+            )]
+        };
         FitSummary::new(self.n_iter, self.converged)
             .with_score("log_likelihood", self.score)
             .with_score("lower_bound", self.lower_bound)
             .with_score("bic", self.training_bic())
             .with_score("aic", self.training_aic())
+            .with_warnings(warnings)
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -396,6 +407,14 @@ impl Clusterer for GaussianMixture {
 
     fn n_clusters(&self) -> Option<usize> {
         Some(self.params.n_components)
+    }
+
+    fn n_parameters(&self, n_features: usize) -> Option<usize> {
+        Some(
+            self.params
+                .covariance_type
+                .n_parameters(self.params.n_components, n_features),
+        )
     }
 
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>> {

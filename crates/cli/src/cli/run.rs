@@ -8,6 +8,18 @@ use clusterlab_experiment::{
     grid::{GridFile, Plan},
 };
 
+/// Lists noted cells on stderr, at most 20 of them.
+fn print_cells(cells: &[exec::NotedCell]) {
+    const SHOWN: usize = 20;
+    for c in cells.iter().take(SHOWN) {
+        let k = c.k.map(|k| format!(" k={k}")).unwrap_or_default();
+        eprintln!("  {} {}{k} seed={}: {}", c.id, c.model, c.seed, c.message);
+    }
+    if cells.len() > SHOWN {
+        eprintln!("  ... and {} more", cells.len() - SHOWN);
+    }
+}
+
 /// The progress bar of a run (absent when nobody watches).
 struct Bar(Option<indicatif::ProgressBar>);
 
@@ -79,6 +91,9 @@ impl RunArgs {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("results").join(&plan.grid.experiment.name));
+        for w in &plan.warnings {
+            eprintln!("warning: {w}");
+        }
         if self.dry_run {
             print!("{}", dry_run_text(&plan, &out));
             return Ok(ExitCode::SUCCESS);
@@ -133,12 +148,17 @@ impl RunArgs {
             );
             print!("{}", exec::best_k_table(&outcome.best_k));
         }
+        if !outcome.warned.is_empty() {
+            // scikit-learn says ConvergenceWarning; a run says it once, at the end.
+            eprintln!(
+                "{} cells have warnings (kept in cells.jsonl):",
+                outcome.warned.len()
+            );
+            print_cells(&outcome.warned);
+        }
         if !outcome.failed.is_empty() {
             eprintln!("{} cells failed:", outcome.failed.len());
-            for f in &outcome.failed {
-                let k = f.k.map(|k| format!(" k={k}")).unwrap_or_default();
-                eprintln!("  {} {}{k} seed={}: {}", f.id, f.model, f.seed, f.error);
-            }
+            print_cells(&outcome.failed);
         }
         if plots_failed > 0 {
             eprintln!(

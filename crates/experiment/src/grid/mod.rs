@@ -337,6 +337,21 @@ impl Parser<'_> {
             metrics: None,
             gap_refs: None,
         };
+        // The name becomes the results folder's: a file named `...toml` must not make it `..`.
+        let named = entry
+            .and_then(|(_, v)| v.as_table())
+            .is_some_and(|t| source::get(t, "name").is_some());
+        if !named && !is_folder_name(&out.name) {
+            self.push(
+                &(0..0),
+                "experiment.name",
+                format!(
+                    "the file's name gives no usable experiment name (`{}`): add \
+                     [experiment] name = \"...\" (letters, digits, `_`, `-` and `.`, not first)",
+                    out.name
+                ),
+            );
+        }
         let Some(entry) = entry else { return out };
         let Some(table) = self.expect_table(entry, "experiment") else {
             return out;
@@ -346,12 +361,7 @@ impl Parser<'_> {
             match e.0.name.as_str() {
                 "name" => {
                     if let Some(name) = self.string(e, &path) {
-                        let ok = !name.is_empty()
-                            && name
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-                            && !name.starts_with('.');
-                        if ok {
+                        if is_folder_name(&name) {
                             out.name = name;
                         } else {
                             self.push(
@@ -776,6 +786,16 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Whether `name` can name a results folder under `results/`: letters, digits, `_`, `-` and
+/// `.`, not first (so never `.`, `..` or a hidden folder).
+fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && !name.starts_with('.')
 }
 
 /// Whether a table is an integer range (`from` / `to` keys) rather than a `[grid.NAME]` table.

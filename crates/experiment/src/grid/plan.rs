@@ -149,6 +149,9 @@ pub struct Plan {
     pub metrics: Vec<Metric>,
     /// Reference sets of the gap statistic, when the grid asks for it.
     pub gap_refs: Option<usize>,
+    /// What a user should know before the cells run (not errors): models with more free
+    /// parameters than the data has samples, ...
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -208,6 +211,7 @@ impl GridFile {
         let (plots, default_plots) = self.plots(&cells, &axis_columns, &datasets, problems);
         let metrics = self.metrics(&datasets, problems);
         let gap_refs = self.experiment.gap_refs;
+        let warnings = over_parameterised(&cells, &datasets);
         Plan {
             grid: self,
             datasets,
@@ -218,6 +222,7 @@ impl GridFile {
             default_plots,
             metrics,
             gap_refs,
+            warnings,
         }
     }
 
@@ -789,6 +794,48 @@ impl GridFile {
         }
         seeds
     }
+}
+
+/// One warning per model and dataset whose configurations have more free parameters than the
+/// data has samples: such a fit is degenerate without a large `reg_covar`, and slow (a full
+/// covariance on 3,000 features is 4.5 million parameters per component).
+fn over_parameterised(cells: &[Cell], datasets: &[PlannedDataset]) -> Vec<String> {
+    let mut worst: Vec<(&str, usize, usize, Option<usize>)> = Vec::new();
+    for c in cells {
+        let d = &datasets[c.data].data;
+        let Some(p) = c.clusterer.n_parameters(d.n_features()) else {
+            continue;
+        };
+        if p <= d.n_samples() {
+            continue;
+        }
+        match worst
+            .iter_mut()
+            .find(|(m, di, _, _)| *m == c.model && *di == c.data)
+        {
+            Some(w) if w.2 < p => (w.2, w.3) = (p, c.k),
+            Some(_) => {}
+            None => worst.push((&c.model, c.data, p, c.k)),
+        }
+    }
+    worst
+        .into_iter()
+        .map(|(model, di, p, k)| {
+            let d = &datasets[di];
+            let on =
+                d.id.as_deref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default();
+            let at = k.map(|k| format!(" at k = {k}")).unwrap_or_default();
+            format!(
+                "model `{model}` fits more free parameters than the data{on} has samples (up to \
+                 {p}{at}, for {} samples of {} features): such fits are degenerate without a \
+                 large reg_covar, and slow",
+                d.data.n_samples(),
+                d.data.n_features()
+            )
+        })
+        .collect()
 }
 
 /// One value of K and where it was written; `None` for an algorithm that finds K itself.

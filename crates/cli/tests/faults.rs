@@ -1,0 +1,220 @@
+//! Fault tests through the binary: a run killed at several moments resumes to the same tables;
+//! two runs on one results folder give one clear error and an intact journal; a results folder
+//! that holds a user's files is never written into, let alone cleared by `--force`.
+
+#![allow(clippy::unwrap_used)] // Tests may unwrap.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    thread::sleep,
+    time::{Duration, Instant},
+};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_clusterlab"))
+}
+
+/// A grid that takes a while: every cell computes the gap statistic against reference sets.
+const SLOW: &str = r#"
+[experiment]
+name = "slow"
+gap = { n_refs = 6 }
+
+[data]
+kind = "blobs"
+n_samples = 300
+centers = 4
+seed = 2
+
+[[model]]
+kind = "kmeans"
+n_init = 3
+
+[[model]]
+kind = "gmm"
+
+[grid]
+k = { from = 1, to = 6 }
+seed = [0, 1, 2, 3]
+
+[grid.gmm]
+covariance_type = ["full", "diag"]
+"#;
+
+fn write_grid(dir: &Path) -> PathBuf {
+    let path = dir.join("slow.toml");
+    fs::write(&path, SLOW).unwrap();
+    path
+}
+
+fn run(grid: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .args(["run", "--quiet", "--jobs", "2"])
+        .arg(grid)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// `runs.csv` without its `fit_seconds` column.
+fn runs_without_time(dir: &Path) -> String {
+    let text = fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let drop = header.iter().position(|h| *h == "fit_seconds").unwrap();
+    let mut out = String::new();
+    for line in std::iter::once(header.join(",")).chain(lines.map(str::to_owned)) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let kept: Vec<&str> = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, c)| *c)
+            .collect();
+        out.push_str(&kept.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_run_killed_at_several_moments_resumes_to_identical_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = write_grid(tmp.path());
+    let reference = tmp.path().join("reference");
+    assert!(run(&grid, &reference).status.success());
+    let want = runs_without_time(&reference);
+    for (i, after_ms) in [30u64, 250, 600].into_iter().enumerate() {
+        let out = tmp.path().join(format!("killed{i}"));
+        let mut child = bin()
+            .args(["run", "--quiet", "--jobs", "2"])
+            .arg(&grid)
+            .arg("--out")
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        sleep(Duration::from_millis(after_ms));
+        // SIGKILL: no chance to clean up.
+        let _ = child.kill();
+        child.wait().unwrap();
+        let resumed = run(&grid, &out);
+        assert!(
+            resumed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&resumed.stderr)
+        );
+        assert_eq!(runs_without_time(&out), want, "killed after {after_ms} ms");
+    }
+}
+
+#[test]
+fn two_runs_on_one_folder_give_one_clear_error_and_an_intact_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Slower than the others (more reference sets), so that the second run surely starts
+    // while the first one writes.
+    let grid = tmp.path().join("slower.toml");
+    fs::write(&grid, SLOW.replace("n_refs = 6", "n_refs = 40")).unwrap();
+    let out = tmp.path().join("shared");
+    let mut first = bin()
+        .args(["run", "--quiet", "--jobs", "1"])
+        .arg(&grid)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first run holds the folder (its lock file names it).
+    let lock = out.join(".clusterlab.lock");
+    let t0 = Instant::now();
+    while !fs::read_to_string(&lock).is_ok_and(|s| s.contains("pid")) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the first run never started"
+        );
+        sleep(Duration::from_millis(5));
+    }
+    let second = run(&grid, &out);
+    let still_running = first.try_wait().unwrap().is_none();
+    let first_status = first.wait().unwrap();
+    assert!(first_status.success());
+    assert!(
+        still_running,
+        "the first run ended before the second one started: make its grid slower"
+    );
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("is being written by another clusterlab run"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    // Every journal line is whole, and every cell is there once.
+    let journal = fs::read_to_string(out.join("cells.jsonl")).unwrap();
+    let ids: Vec<String> = journal
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["cell_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "a cell was journaled twice");
+    assert_eq!(ids.len(), 4 * 6 * 3, "cells were lost");
+}
+
+#[test]
+fn a_grid_named_dots_never_writes_into_the_users_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    fs::create_dir_all(home.join("results")).unwrap();
+    fs::create_dir(home.join("data")).unwrap();
+    fs::write(home.join("data/mine.csv"), "1,2\n").unwrap();
+    fs::create_dir(home.join("plots")).unwrap();
+    // `...toml` has the stem `..`: its results folder would be `results/..`, this very folder.
+    fs::write(home.join("...toml"), SLOW.replace("name = \"slow\"\n", "")).unwrap();
+    for force in [false, true] {
+        let mut cmd = bin();
+        cmd.current_dir(home).args(["run", "...toml"]);
+        if force {
+            cmd.arg("--force");
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no usable experiment name"), "{err}");
+    }
+    assert!(home.join("data/mine.csv").exists());
+    assert!(home.join("plots").is_dir());
+    assert!(!home.join("runs.csv").exists());
+}
+
+#[test]
+fn force_on_a_folder_holding_user_files_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = write_grid(tmp.path());
+    let mine = tmp.path().join("mine");
+    fs::create_dir_all(mine.join("data")).unwrap();
+    fs::write(mine.join("data/precious.csv"), "1\n").unwrap();
+    let out = bin()
+        .args(["run", "--force"])
+        .arg(&grid)
+        .arg("--out")
+        .arg(&mine)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds files that clusterlab did not write"),
+        "{err}"
+    );
+    assert!(mine.join("data/precious.csv").exists());
+}
