@@ -97,17 +97,30 @@ pub struct RunFacts {
 
 /// Writes `meta.json`: versions, git commit, threads, times and counts.
 pub fn write_meta(plan: &Plan, dir: &Path, run: &RunFacts) -> Result<(), Error> {
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(plan.grid.base_dir())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned());
+    // The commit of the repository that holds the grid file, and whether it had uncommitted
+    // changes: what reproduces the grid. (clusterlab's own commit is recorded at build time.)
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(plan.grid.base_dir())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_owned())
+    };
+    let grid_commit = git(&["rev-parse", "HEAD"]);
+    let grid_dirty = grid_commit
+        .as_ref()
+        .and_then(|_| git(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|s| !s.is_empty());
+    let built = |v: &'static str| (!v.is_empty()).then_some(v);
     let meta = serde_json::json!({
         "clusterlab_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": commit,
+        "clusterlab_commit": built(env!("CLUSTERLAB_GIT_COMMIT")),
+        "clusterlab_dirty": built(env!("CLUSTERLAB_GIT_DIRTY")).map(|d| d == "true"),
+        "grid_git_commit": grid_commit,
+        "grid_git_dirty": grid_dirty,
         "rustc_version": RUSTC_VERSION,
         "threads": run.threads,
         "start_time": humantime::format_rfc3339_seconds(run.started).to_string(),
