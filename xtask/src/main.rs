@@ -32,6 +32,9 @@ TASKS (forwarded to the optimised `clusterlab` binary; see `cargo xtask <TASK> -
 
 DEVELOPER TASKS:
     ci                run exactly what CI runs (.ci/run)
+    fuzz [--cases N] [--seed S]
+                      run the fuzz harness (hostile grid and CSV files through the readers, the
+                      planner and the fits) with N cases per target (default 2000)
     explore [--seed S]
                       run the tests with the property tests on a fresh random seed (printed;
                       or S) instead of the fixed seed `cargo test` uses
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         ),
         "python" => python_env(&root),
         "explore" => explore(&root, &rest),
+        "fuzz" => fuzz(&root, &rest),
         "docs" => docs(&root, &rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -163,6 +167,47 @@ fn explore(root: &Path, args: &[OsString]) -> Result<(), String> {
             .current_dir(root),
     )
     .map_err(|e| format!("{e}; reproduce with `cargo xtask explore --seed {seed}`"))
+}
+
+/// Runs the fuzz harness (`crates/experiment/tests/fuzz.rs`) optimised, longer than CI does:
+/// `--cases N` per target (default 2000) on a fresh seed (printed) or `--seed S`.
+fn fuzz(root: &Path, args: &[OsString]) -> Result<(), String> {
+    let usage = "usage: cargo xtask fuzz [--cases N] [--seed S]";
+    let mut cases: u64 = 2000;
+    let mut seed: Option<u64> = None;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| format!("{} takes a whole number; {usage}", flag.to_string_lossy()))?;
+        match flag.to_str() {
+            Some("--cases") => cases = value,
+            Some("--seed") => seed = Some(value),
+            _ => return Err(usage.into()),
+        }
+    }
+    let seed = seed.unwrap_or_else(|| {
+        use std::hash::{BuildHasher, RandomState};
+        RandomState::new().hash_one(std::process::id())
+    });
+    println!("fuzzing with {cases} cases per target on PROPTEST_RNG_SEED={seed}");
+    status(
+        cargo()
+            .args([
+                "test",
+                "--release",
+                "--package",
+                "clusterlab-experiment",
+                "--test",
+                "fuzz",
+            ])
+            .env("PROPTEST_RNG_SEED", seed.to_string())
+            .env("CLUSTERLAB_FUZZ_CASES", cases.to_string())
+            .current_dir(root),
+    )
+    .map_err(|e| format!("{e}; reproduce with `cargo xtask fuzz --cases {cases} --seed {seed}`"))
 }
 
 fn python_env(root: &Path) -> Result<(), String> {
