@@ -152,7 +152,7 @@ pub fn input_limit() -> InputLimit {
 }
 
 /// `MemTotal` of `/proc/meminfo`, in bytes.
-fn mem_total_bytes() -> Option<u64> {
+pub(crate) fn mem_total_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
     let mut words = line["MemTotal:".len()..].split_whitespace();

@@ -253,9 +253,105 @@ impl DatasetSpec {
         }
     }
 
+    /// The shape `(n_samples, n_features)` of a generated dataset, from its parameters alone
+    /// (nothing is generated); `None` for a CSV file, whose shape is the file's. For uneven
+    /// blobs this is the shape before sub-sampling, an upper bound.
+    ///
+    /// ```
+    /// use clusterlab_data::DatasetSpec;
+    /// let spec = DatasetSpec::from_kind("blobs", toml::de::ValueDeserializer::new("{ n_samples = 500, n_features = 3 }"))?;
+    /// assert_eq!(spec.shape()?, Some((500, 3)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shape(&self) -> Result<Option<(usize, usize)>, DataError> {
+        let blobs = |p: &BlobsParams| -> Result<(usize, usize), DataError> {
+            let n = match &p.n_samples {
+                crate::NSamples::Total(n) => *n,
+                crate::NSamples::PerCenter(counts) => counts
+                    .iter()
+                    .try_fold(0usize, |a, &c| a.checked_add(c))
+                    .ok_or_else(|| {
+                        clusterlab_core::Error::invalid(
+                            "n_samples",
+                            format!("{counts:?}"),
+                            "the counts add up to more than this machine can count",
+                        )
+                    })?,
+            };
+            let d = match &p.centers {
+                Some(crate::Centers::Coordinates(rows)) => rows.first().map_or(0, Vec::len),
+                _ => p.n_features,
+            };
+            Ok((n, d))
+        };
+        let pair = |n: &crate::NSamples2| match n {
+            crate::NSamples2::Total(n) => *n,
+            crate::NSamples2::Split([a, b]) => a.saturating_add(*b),
+        };
+        Ok(Some(match self {
+            DatasetSpec::Blobs(p) | DatasetSpec::Varied(p) => blobs(p)?,
+            DatasetSpec::Anisotropic(p) => blobs(&p.blobs)?,
+            DatasetSpec::Uneven(p) => blobs(&p.blobs)?,
+            DatasetSpec::Uniform(p) => (p.n_samples, p.n_features),
+            DatasetSpec::Moons(p) => (pair(&p.n_samples), 2),
+            DatasetSpec::Circles(p) => (pair(&p.n_samples), 2),
+            DatasetSpec::Csv(_) => return Ok(None),
+        }))
+    }
+
+    /// Checks that a generated dataset of this shape can be held: its size must not overflow
+    /// and must fit in the machine's memory (`MemTotal` of `/proc/meminfo`, when known). Called
+    /// by [`DatasetSpec::generate`] before anything is allocated.
+    pub fn check_size(&self) -> Result<(), DataError> {
+        let Some((n, d)) = self.shape()? else {
+            return Ok(());
+        };
+        // Blobs drawn around a number of random centers also hold those centers.
+        let centers = match self {
+            DatasetSpec::Blobs(p) | DatasetSpec::Varied(p) => p.centers.as_ref(),
+            DatasetSpec::Anisotropic(p) => p.blobs.centers.as_ref(),
+            DatasetSpec::Uneven(p) => p.blobs.centers.as_ref(),
+            _ => None,
+        };
+        let k = match centers {
+            Some(crate::Centers::Count(k)) => *k,
+            _ => 0,
+        };
+        // The samples (n x d values), their labels (n) and the centers, eight bytes each.
+        let bytes = n
+            .checked_mul(d)
+            .and_then(|v| v.checked_add(n))
+            .and_then(|v| v.checked_add(k.checked_mul(d)?))
+            .and_then(|v| v.checked_mul(8));
+        let Some(bytes) = bytes else {
+            return Err(clusterlab_core::Error::invalid(
+                "n_samples",
+                n,
+                format!("{n} samples of {d} features is more values than this machine can count"),
+            )
+            .into());
+        };
+        if let Some(total) = crate::csv_file::mem_total_bytes()
+            && bytes as u64 > total
+        {
+            return Err(clusterlab_core::Error::invalid(
+                "n_samples",
+                n,
+                format!(
+                    "{n} samples of {d} features need {bytes} bytes, more than this machine's \
+                     memory ({total} bytes)"
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// Generates the dataset, or reads it (a relative CSV path resolves against `base_dir`,
-    /// the grid file's folder).
+    /// the grid file's folder). A generated dataset's size is checked first
+    /// ([`DatasetSpec::check_size`]).
     pub fn generate(&self, base_dir: &Path) -> Result<Dataset, DataError> {
+        self.check_size()?;
         match self {
             DatasetSpec::Blobs(p) => p.generate(),
             DatasetSpec::Uniform(p) => p.generate(),
@@ -280,6 +376,37 @@ mod tests {
             "uneven" => "n_samples = 60\nsizes = [10, 5, 1]",
             _ => "n_samples = 40",
         }
+    }
+
+    #[test]
+    fn sizes_that_overflow_or_exceed_memory_are_refused_before_allocating() {
+        let spec =
+            |t: &str| DatasetSpec::from_kind("blobs", toml::de::ValueDeserializer::new(t)).unwrap();
+        let huge = spec("{ n_samples = 9223372036854775807 }");
+        let err = huge.generate(Path::new(".")).unwrap_err().to_string();
+        assert!(
+            err.contains("more values than this machine can count"),
+            "{err}"
+        );
+        let wide = spec("{ n_samples = 10, n_features = 9223372036854775807 }");
+        assert!(wide.check_size().is_err());
+        let big = spec("{ n_samples = 1000000000000, n_features = 2 }");
+        if crate::csv_file::mem_total_bytes().is_some() {
+            let err = big.check_size().unwrap_err().to_string();
+            assert!(err.contains("more than this machine's memory"), "{err}");
+        }
+        assert!(spec("{ n_samples = 500 }").check_size().is_ok());
+        assert!(
+            spec("{ n_samples = 5, centers = 9223372036854775807 }")
+                .check_size()
+                .is_err()
+        );
+        let moons = DatasetSpec::from_kind(
+            "moons",
+            toml::de::ValueDeserializer::new("{ n_samples = 9223372036854775807 }"),
+        )
+        .unwrap();
+        assert!(moons.check_size().is_err());
     }
 
     #[test]
