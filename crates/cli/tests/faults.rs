@@ -218,3 +218,76 @@ fn force_on_a_folder_holding_user_files_refuses() {
     );
     assert!(mine.join("data/precious.csv").exists());
 }
+
+#[test]
+fn a_fit_that_does_not_converge_is_said_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = tmp.path().join("short.toml");
+    fs::write(
+        &grid,
+        "[data]\nkind = \"blobs\"\nn_samples = 200\ncenters = 4\nseed = 3\n\n\
+         [[model]]\nkind = \"gmm\"\nmax_iter = 1\n\n[grid]\nk = [3, 4]\nseed = [0, 1]\n",
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = bin()
+        .arg("run")
+        .arg(&grid)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("4 cells have warnings"), "{err}");
+    assert!(err.contains("did not converge in 1 iterations"), "{err}");
+    let runs = fs::read_to_string(out_dir.join("runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let error = header.iter().position(|h| *h == "error").unwrap();
+    assert_eq!(header[error + 1], "warnings");
+    assert_eq!(runs.matches("did not converge").count(), 4, "{runs}");
+
+    // The same warning in the JSON of `fit`.
+    let data = tmp.path().join("blobs.csv");
+    assert!(
+        bin()
+            .args([
+                "data",
+                "blobs",
+                "--n-samples",
+                "200",
+                "--centers",
+                "4",
+                "--seed",
+                "3",
+                "--out"
+            ])
+            .arg(&data)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let json = tmp.path().join("fit.json");
+    let fit = bin()
+        .args(["fit", "gmm", "--k", "4", "--max-iter", "1", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("did not converge"),
+        "{v}"
+    );
+    assert_eq!(v["converged"], false);
+}

@@ -174,7 +174,7 @@ pub enum DataError {
 
     /// With [`Header::Auto`](crate::Header::Auto), the first row is neither a header (every
     /// feature cell text) nor data (every feature cell a number).
-    #[error("{}, line {line} mixes numbers and text ({}): is it a header or data? say header = true or false", path.display(), mixed_cells(cells))]
+    #[error("{}, line {line} mixes numbers and text ({}): is it a header or data? say header = true or false (`--header` on the command line)", path.display(), mixed_cells(cells))]
     AmbiguousHeader {
         /// The file.
         path: PathBuf,

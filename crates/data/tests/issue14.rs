@@ -24,7 +24,7 @@ fn bad_first_row_is_not_silently_dropped_as_a_header() {
             err.to_string(),
             format!(
                 "t.csv, line 1 mixes numbers and text (\"{cell}\" in column index {index}): \
-                 is it a header or data? say header = true or false"
+                 is it a header or data? say header = true or false (`--header` on the command line)"
             ),
             "{row}"
         );

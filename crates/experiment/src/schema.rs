@@ -30,6 +30,9 @@ pub fn fmt_f64(x: f64) -> String {
     format!("{x:?}")
 }
 
+/// How the warnings of one cell are joined in the `warnings` column.
+pub const WARNING_SEPARATOR: &str = "; ";
+
 /// The name of the layout file beside the tables.
 pub const COLUMNS_FILE: &str = "columns.json";
 
@@ -128,6 +131,7 @@ impl Status {
 ///     axes: vec!["covariance_type".into()],
 ///     scores: vec!["inertia".into(), "bic".into()],
 ///     metrics: vec!["silhouette".into()],
+///     warnings: false,
 /// };
 /// assert_eq!(
 ///     c.runs_header().join(","),
@@ -146,6 +150,10 @@ pub struct Columns {
     pub scores: Vec<String>,
     /// The metric columns computed after each fit (and `gap`, `gap_se`).
     pub metrics: Vec<String>,
+    /// Whether `runs.csv` has a `warnings` column (after `error`): when a cell of the run has
+    /// warnings (a fit that did not converge, fewer distinct points than clusters, ...).
+    #[serde(default)]
+    pub warnings: bool,
 }
 
 /// One row of `runs.csv`: one cell.
@@ -175,6 +183,8 @@ pub struct RunRow {
     pub status: Status,
     /// The error of a failed cell.
     pub error: Option<String>,
+    /// The fit's warnings (written joined by `; `, when the table has the column).
+    pub warnings: Vec<String>,
     /// Wall time of the fit and its metrics, in seconds.
     pub fit_seconds: f64,
     /// Values of [`Columns::metrics`] (none where undefined).
@@ -300,7 +310,11 @@ impl Columns {
         h.extend(["k".into(), "seed".into()]);
         h.extend(self.axes.iter().cloned());
         h.extend(self.scores.iter().cloned());
-        h.extend(["n_iter", "converged", "status", "error", "fit_seconds"].map(String::from));
+        h.extend(["n_iter", "converged", "status", "error"].map(String::from));
+        if self.warnings {
+            h.push("warnings".into());
+        }
+        h.push("fit_seconds".into());
         h.extend(self.metrics.iter().cloned());
         h
     }
@@ -362,6 +376,9 @@ impl Columns {
         row.push(opt(r.converged));
         row.push(r.status.text().into());
         row.push(r.error.clone().unwrap_or_default());
+        if self.warnings {
+            row.push(r.warnings.join(WARNING_SEPARATOR));
+        }
         row.push(fmt_f64(r.fit_seconds));
         row.extend(r.metrics.iter().map(|v| opt_f64(*v)));
         row
@@ -473,6 +490,15 @@ impl Columns {
                 _ => return Err(c.bad("ok or failed")),
             };
             let error = Some(c.text()).filter(|e| !e.is_empty());
+            let warnings = if self.warnings {
+                let text = c.text();
+                text.split(WARNING_SEPARATOR)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let fit_seconds = c.req("a number of seconds")?;
             let metrics = (0..self.metrics.len())
                 .map(|_| c.opt("a number"))
@@ -490,6 +516,7 @@ impl Columns {
                 converged,
                 status,
                 error,
+                warnings,
                 fit_seconds,
                 metrics,
             });
@@ -691,6 +718,7 @@ mod tests {
             axes: vec!["covariance_type".into()],
             scores: vec!["inertia".into(), "bic".into()],
             metrics: vec!["silhouette".into()],
+            warnings: true,
         }
     }
 
@@ -708,6 +736,7 @@ mod tests {
             converged: Some(true),
             status: Status::Ok,
             error: None,
+            warnings: vec!["did not converge".into(), "fewer distinct points".into()],
             fit_seconds: 0.25,
             metrics: vec![Some(-1e-300)],
         }
@@ -721,6 +750,7 @@ mod tests {
             k: None,
             status: Status::Failed,
             error: Some("a, \"quoted\" error".into()),
+            warnings: Vec::new(),
             n_iter: None,
             converged: None,
             scores: vec![None, None],

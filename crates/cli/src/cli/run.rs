@@ -94,6 +94,14 @@ impl RunArgs {
         for w in &plan.warnings {
             eprintln!("warning: {w}");
         }
+        if !self.quiet && !self.dry_run {
+            for d in &plan.datasets {
+                if let Some(h) = &d.detected_header {
+                    let name = d.id.as_deref().unwrap_or("the data");
+                    eprintln!("{name}: the first row is a header ({})", h.join(", "));
+                }
+            }
+        }
         if self.dry_run {
             print!("{}", dry_run_text(&plan, &out));
             return Ok(ExitCode::SUCCESS);
@@ -205,6 +213,9 @@ pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
                 ""
             }
         );
+        if let Some(h) = &d.detected_header {
+            let _ = writeln!(s, "    the first row is a header: {}", h.join(", "));
+        }
     }
     for m in &plan.models {
         let _ = writeln!(s, "model {} ({}): {} cells", m.name, m.kind.name, m.n_cells);

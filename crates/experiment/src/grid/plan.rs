@@ -88,6 +88,8 @@ pub struct PlannedDataset {
     pub data: Dataset,
     /// Its content hash (part of every cell id).
     pub hash: u64,
+    /// The header of a CSV file whose first row was detected as one (`header = "auto"`).
+    pub detected_header: Option<Vec<String>>,
 }
 
 /// One cell of the grid: a configuration, a seed and a dataset.
@@ -468,8 +470,15 @@ impl GridFile {
                     continue;
                 }
             };
-            match spec.generate(&base_dir) {
-                Ok(data) => {
+            // A CSV file says whether its first row was taken for a header.
+            let made = match &spec {
+                DatasetSpec::Csv(csv) => csv
+                    .read_detailed(&base_dir)
+                    .map(|r| (r.data, r.header.filter(|_| r.header_detected))),
+                other => other.generate(&base_dir).map(|d| (d, None)),
+            };
+            match made {
+                Ok((data, detected_header)) => {
                     let id = (!axes.is_empty()).then(|| {
                         axes.iter()
                             .zip(&combo)
@@ -489,6 +498,7 @@ impl GridFile {
                         axes: values,
                         data,
                         hash,
+                        detected_header,
                     });
                 }
                 Err(e) => problems.push(src.problem(&kind_span, "data", e.to_string())),

@@ -13,9 +13,14 @@ use crate::{
     schema::{BestKRow, COLUMNS_FILE, Columns, RunRow, Status, SummaryRow, group_text},
 };
 
-/// The layout of the plan's tables.
-pub fn columns(plan: &Plan) -> Columns {
+/// The layout of the plan's tables for these records.
+pub fn columns(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Columns {
+    let warnings = plan
+        .cells
+        .iter()
+        .any(|c| records.get(&c.id).is_some_and(|r| !r.warnings.is_empty()));
     Columns {
+        warnings,
         data_ids: plan.datasets.len() > 1 || plan.datasets.iter().any(|d| d.id.is_some()),
         axes: plan.axis_columns.clone(),
         scores: plan
@@ -74,6 +79,7 @@ pub fn run_rows(
                 converged: rec.converged,
                 status: rec.status,
                 error: rec.error.clone(),
+                warnings: rec.warnings.clone(),
                 fit_seconds: number(&rec.fit_seconds).unwrap_or(f64::NAN),
                 metrics: columns
                     .metrics
@@ -346,7 +352,7 @@ pub fn write_tables(
     records: &HashMap<CellId, CellRecord>,
     dir: &Path,
 ) -> Result<(), Error> {
-    let columns = columns(plan);
+    let columns = columns(plan, records);
     write_atomic(&dir.join(COLUMNS_FILE), columns.to_json().as_bytes())?;
     let write = |name: &str, bytes: Result<Vec<u8>, csv::Error>| {
         let path = dir.join(name);

@@ -266,6 +266,10 @@ pub struct CommonArgs {
     /// is ground truth, not a feature).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// Whether the first row is a header: `auto` takes it for one when none of its cells is a
+    /// number (a row of both is an error that asks you to say).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: HeaderArg,
     /// Name or 0-based index of the ground-truth column ("none" for no label column).
     #[arg(long, value_name = "NAME|INDEX", default_value = "label")]
     pub label_column: String,
@@ -282,6 +286,17 @@ pub struct CommonArgs {
     /// sample of this size (reported as `silhouette_sample_size`); `all` forces the exact value.
     #[arg(long, value_name = "N|all", default_value = "10000", value_parser = parse_sample_size)]
     pub silhouette_sample_size: SampleSize,
+}
+
+/// `--header`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeaderArg {
+    /// Detected from the first row.
+    Auto,
+    /// The first row is a header.
+    True,
+    /// The first row is data.
+    False,
 }
 
 /// The bound of `--silhouette-sample-size`.
@@ -307,7 +322,7 @@ fn parse_sample_size(s: &str) -> Result<SampleSize, String> {
 impl CommonArgs {
     /// Reads the CSV named by `--data` with the label column of `--label-column`.
     pub fn load(&self) -> anyhow::Result<Dataset> {
-        use clusterlab_data::{CsvOptions, LabelColumn};
+        use clusterlab_data::{CsvOptions, Header, LabelColumn};
         let label_column = match self.label_column.as_str() {
             "label" => LabelColumn::Auto,
             "none" => LabelColumn::None,
@@ -316,11 +331,28 @@ impl CommonArgs {
                 Err(_) => LabelColumn::Name(s.to_string()),
             },
         };
+        let header = match self.header {
+            HeaderArg::Auto => Header::Auto,
+            HeaderArg::True => Header::Present,
+            HeaderArg::False => Header::Absent,
+        };
         let options = CsvOptions {
             label_column,
+            header,
             ..CsvOptions::default()
         };
-        Ok(clusterlab_data::read_csv(&self.data, &options)?)
+        let read = clusterlab_data::read_csv_detailed(&self.data, &options)?;
+        if read.header_detected
+            && let Some(names) = &read.header
+        {
+            // Said, because a first row taken for a header is one sample fewer.
+            eprintln!(
+                "{}: the first row is a header ({}); --header false reads it as data",
+                self.data.display(),
+                names.join(", ")
+            );
+        }
+        Ok(read.data)
     }
 }
 
