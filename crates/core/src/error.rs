@@ -33,6 +33,24 @@ pub enum Error {
         value: f64,
     },
 
+    /// A sample holds a value so large that squared distances would overflow (to infinity)
+    /// ([`validate::max_magnitude`](crate::validate::max_magnitude)). Rows and columns count
+    /// from 0.
+    #[error(
+        "sample {row}, feature {column} is {value}: too large, squared distances would overflow \
+         above a magnitude of {limit:.3e}; rescale the data"
+    )]
+    TooLarge {
+        /// Row (sample index, from 0).
+        row: usize,
+        /// Column (feature index, from 0).
+        column: usize,
+        /// The offending value.
+        value: f64,
+        /// The largest magnitude allowed for the data's number of features.
+        limit: f64,
+    },
+
     /// A parameter is out of its allowed range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

@@ -26,12 +26,40 @@ pub fn check_samples(x: ArrayView2<'_, f64>) -> Result<()> {
             n_features: d,
         });
     }
+    let limit = max_magnitude(d);
     for (row, sample) in x.rows().into_iter().enumerate() {
-        if let Some((column, &value)) = sample.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::NonFinite { row, column, value });
+        let bad = |v: &&f64| !v.is_finite() || v.abs() > limit;
+        if let Some((column, &value)) = sample.iter().enumerate().find(|(_, v)| bad(v)) {
+            return Err(if value.is_finite() {
+                Error::TooLarge {
+                    row,
+                    column,
+                    value,
+                    limit,
+                }
+            } else {
+                Error::NonFinite { row, column, value }
+            });
         }
     }
     Ok(())
+}
+
+/// The largest magnitude a value of data with `n_features` features may have: squared
+/// Euclidean distances between such points stay finite (`d · (2m)² <= f64::MAX`, with a
+/// rounding margin).
+///
+/// ```
+/// use clusterlab_core::validate::max_magnitude;
+/// for d in [1, 2, 64, 3000] {
+///     let m = max_magnitude(d);
+///     let sum: f64 = (0..d).map(|_| (m - -m) * (m - -m)).sum();
+///     assert!(sum.is_finite(), "{d}");
+/// }
+/// ```
+pub fn max_magnitude(n_features: usize) -> f64 {
+    let d = n_features.max(1) as f64;
+    (f64::MAX / (4.0 * d)).sqrt() * (1.0 - 1e-6)
 }
 
 /// Checks a number of clusters or components: `1 <= k <= n_samples`.
@@ -188,6 +216,34 @@ pub fn check_labels_len(labels: &[usize], n_samples: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_whose_squared_distances_overflow_are_refused_with_where() {
+        let x = ndarray::array![[0.0, 1.0], [2.0, 1.7976931348623157e308]];
+        let err = check_samples(x.view()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    row: 1,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("squared distances would overflow"),
+            "{err}"
+        );
+        let ok = ndarray::array![[0.0, 1e150], [-1e150, 1.0]];
+        assert!(check_samples(ok.view()).is_ok());
+        let nan = ndarray::array![[f64::NAN]];
+        assert!(matches!(
+            check_samples(nan.view()),
+            Err(Error::NonFinite { .. })
+        ));
+    }
     use ndarray::{Array2, array};
 
     #[test]

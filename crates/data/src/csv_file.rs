@@ -165,27 +165,8 @@ pub(crate) fn mem_total_bytes() -> Option<u64> {
     value.checked_mul(unit).filter(|&b| b > 0)
 }
 
-/// The largest magnitude a value may have with `n_features` features: just under
-/// `sqrt(f64::MAX / (4 n_features))`. Above it, the squared distance between two samples (up to
-/// `n_features (2 |v|)²`) could overflow to infinity, and an inertia with it. About `4.7e153`
-/// for two features.
-///
-/// The bound is a millionth below the exact root, so that rounding in a distance kernel (a
-/// few units in the last place per feature) cannot carry a sum at the bound to infinity.
-///
-/// ```
-/// use clusterlab_data::csv_file::max_magnitude;
-/// assert!(max_magnitude(2) > 4.7e153 && max_magnitude(1000) > 1e151);
-/// for d in [1, 2, 3, 10, 1000] {
-///     let m = max_magnitude(d);
-///     let sum: f64 = (0..d).map(|_| (m - -m) * (m - -m)).sum();
-///     assert!(sum.is_finite(), "{d}");
-/// }
-/// ```
-pub fn max_magnitude(n_features: usize) -> f64 {
-    let d = n_features.max(1) as f64;
-    (f64::MAX / (4.0 * d)).sqrt() * (1.0 - 1e-6)
-}
+/// The largest magnitude a value read may have (the core crate's rule, re-exported here).
+pub use clusterlab_core::validate::max_magnitude;
 
 /// Reads a CSV file of numeric columns (and an optional label column) into a [`Dataset`] named
 /// after the file's stem. [`read_csv_detailed`] also says whether a header was detected.
