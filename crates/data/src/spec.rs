@@ -323,10 +323,16 @@ impl DatasetSpec {
             .and_then(|v| v.checked_add(n))
             .and_then(|v| v.checked_add(k.checked_mul(d)?))
             .and_then(|v| v.checked_mul(8));
+        // The larger of the two is the one to blame.
+        let (name, value) = if d > n {
+            ("n_features", d)
+        } else {
+            ("n_samples", n)
+        };
         let Some(bytes) = bytes else {
             return Err(clusterlab_core::Error::invalid(
-                "n_samples",
-                n,
+                name,
+                value,
                 format!("{n} samples of {d} features is more values than this machine can count"),
             )
             .into());
@@ -335,8 +341,8 @@ impl DatasetSpec {
             && bytes as u64 > total
         {
             return Err(clusterlab_core::Error::invalid(
-                "n_samples",
-                n,
+                name,
+                value,
                 format!(
                     "{n} samples of {d} features need {bytes} bytes, more than this machine's \
                      memory ({total} bytes)"
@@ -389,7 +395,8 @@ mod tests {
             "{err}"
         );
         let wide = spec("{ n_samples = 10, n_features = 9223372036854775807 }");
-        assert!(wide.check_size().is_err());
+        let err = wide.check_size().unwrap_err().to_string();
+        assert!(err.contains("`n_features` = 9223372036854775807"), "{err}");
         let big = spec("{ n_samples = 1000000000000, n_features = 2 }");
         if crate::csv_file::mem_total_bytes().is_some() {
             let err = big.check_size().unwrap_err().to_string();
