@@ -9,10 +9,9 @@ pub fn with_suggestion(message: &str) -> String {
     }
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     match quoted.split_first() {
-        Some((given, candidates)) => match did_you_mean(given, candidates.iter().copied()) {
-            Some(s) => format!("{message}; did you mean `{s}`?"),
-            None => message.to_owned(),
-        },
+        Some((given, candidates)) => {
+            format!("{message}{}", suggestion(given, candidates.iter().copied()))
+        }
         None => message.to_owned(),
     }
 }
@@ -56,6 +55,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+/// `"; did you mean `x`?"` for the candidate closest to `given` ([`did_you_mean`]), or `""`:
+/// the tail of every "unknown ..." message.
+///
+/// ```
+/// use clusterlab_experiment::text::suggestion;
+/// assert_eq!(suggestion("kmean", ["kmeans", "gmm"]), "; did you mean `kmeans`?");
+/// assert_eq!(suggestion("dbscan", ["kmeans", "gmm"]), "");
+/// ```
+pub fn suggestion<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(given, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// Keeps a value usable in a file name: letters, digits, `.`, `_`, `-` and `+` stay, anything

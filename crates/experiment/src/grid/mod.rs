@@ -286,9 +286,7 @@ impl Parser<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let mut msg = format!("unknown key, expected {what}: one of {list}");
-        if let Some(s) = did_you_mean(&key.name, allowed.iter().copied()) {
-            msg.push_str(&format!("; did you mean `{s}`?"));
-        }
+        msg.push_str(&crate::text::suggestion(&key.name, allowed.iter().copied()));
         self.push(&key.span, path, msg);
     }
 
@@ -514,9 +512,7 @@ impl Parser<'_> {
                                         .collect::<Vec<_>>()
                                         .join(", ")
                                 );
-                                if let Some(s) = did_you_mean(&k, names.iter().copied()) {
-                                    msg.push_str(&format!("; did you mean `{s}`?"));
-                                }
+                                msg.push_str(&crate::text::suggestion(&k, names.iter().copied()));
                                 self.push(&e.1.span, "model.kind", msg);
                                 kind = None;
                             }
@@ -605,9 +601,7 @@ impl Parser<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
-                    if let Some(s) = did_you_mean(&key.name, names.iter().copied()) {
-                        msg.push_str(&format!("; did you mean `{s}`?"));
-                    }
+                    msg.push_str(&crate::text::suggestion(&key.name, names.iter().copied()));
                     self.push(&key.span, &format!("grid.{}", key.name), msg);
                 }
                 _ => {

@@ -252,9 +252,7 @@ impl GridFile {
                         "unknown metric `{name}`, expected one of {}",
                         all.map(|n| format!("`{n}`")).join(", ")
                     );
-                    if let Some(s) = crate::text::did_you_mean(name, all) {
-                        msg.push_str(&format!("; did you mean `{s}`?"));
-                    }
+                    msg.push_str(&crate::text::suggestion(name, all));
                     problems.push(self.source.problem(span, "experiment.metrics", msg));
                 }
             }
@@ -443,9 +441,7 @@ impl GridFile {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                if let Some(s) = crate::text::did_you_mean(&kind, kinds.iter().copied()) {
-                    msg.push_str(&format!("; did you mean `{s}`?"));
-                }
+                msg.push_str(&crate::text::suggestion(&kind, kinds.iter().copied()));
                 problems.push(src.problem(&kind_span, "data.kind", msg));
                 continue;
             }
@@ -529,9 +525,7 @@ impl GridFile {
                     .chain(["k", "seed"])
                     .collect();
                 let mut msg = "no model has this parameter".to_owned();
-                if let Some(s) = crate::text::did_you_mean(name, all) {
-                    msg.push_str(&format!("; did you mean `{s}`?"));
-                }
+                msg.push_str(&crate::text::suggestion(name, all));
                 problems.push(src.problem(&a.key.span, &a.path, msg));
             }
         }
