@@ -398,7 +398,7 @@ const GMM_DOCS: &[(&str, &str)] = &[
 /// The Gaussian mixture descriptor.
 pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
     "gmm",
-    "a Gaussian mixture fitted by EM, as scikit-learn's GaussianMixture",
+    "A Gaussian mixture fitted by EM, as scikit-learn's GaussianMixture",
     Some("n_components"),
     GMM_SCORES,
     GMM_DOCS,
