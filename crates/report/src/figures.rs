@@ -9,14 +9,14 @@ use std::{
 
 use clusterlab_experiment::{
     plots::{PlotSpec, ScatterSource, ScatterSpec},
-    schema::group_text,
+    schema::{BestKRow, group_text},
 };
 use clusterlab_metrics::select::Criterion;
 
 use crate::{
     draw::{LegendEntry, Line, LineFigure, Panel, ScatterFigure, Swatch},
     error::{PlotError, Result},
-    results::{BestK, DataFile, ModelFile, RunRow, Runs, Summary, read_best_k},
+    results::{DataFile, ModelFile, RunRow, Runs, Summary, read_best_k},
     series::{
         Band, GroupKey, bands_from_runs, bands_from_summary, covariance_ellipse, ellipse_path,
         group_labels, normalise,
@@ -170,10 +170,10 @@ fn group_matches(group: &str, key: &GroupKey) -> bool {
 }
 
 /// The K picked by the criterion named `criterion` on the line `key`, if best_k.csv says.
-fn picked_k(best: &[BestK], criterion: &str, key: &GroupKey) -> Option<usize> {
+fn picked_k(best: &[BestKRow], criterion: &str, key: &GroupKey) -> Option<usize> {
     best.iter()
         .find(|b| b.model == key.model && b.criterion == criterion && group_matches(&b.group, key))
-        .map(|b| b.best_k)
+        .and_then(|b| b.best_k)
 }
 
 /// Every criterion against K, normalised, one panel each, picked K starred.
@@ -582,11 +582,18 @@ mod tests {
             model: "kmeans".into(),
             axes: vec![],
         };
-        let best = vec![BestK {
+        let best = vec![BestKRow {
             model: "kmeans".into(),
+            kind: "kmeans".into(),
+            data_id: None,
             group: String::new(),
             criterion: "elbow".into(),
-            best_k: 4,
+            best_k: Some(4),
+            seeds_mode: Some(4),
+            seeds_min: Some(4),
+            seeds_max: Some(4),
+            seeds_agreeing: 1,
+            seed_picks: vec![Some(4)],
         }];
         assert_eq!(picked_k(&best, "elbow", &key), Some(4));
         assert_eq!(picked_k(&best, "bic", &key), None);

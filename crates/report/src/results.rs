@@ -15,7 +15,7 @@ use std::{
 use clusterlab_data::{CsvOptions, Header, LabelColumn, read_csv};
 use clusterlab_experiment::{
     plots::PlotSpec,
-    schema::{self, Columns},
+    schema::{self, BestKRow, Columns},
 };
 use csv::StringRecord;
 use serde::Deserialize;
@@ -195,36 +195,12 @@ impl Summary {
     }
 }
 
-/// One row of best_k.csv with a pick: the K a criterion picks for a model and group.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct BestK {
-    pub model: String,
-    /// The group within the model, as [`schema::group_text`] writes it.
-    pub group: String,
-    pub criterion: String,
-    pub best_k: usize,
-}
-
-/// Reads `dir/best_k.csv`; `Ok(None)` when the file does not exist.
-pub(crate) fn read_best_k(dir: &Path) -> Result<Option<Vec<BestK>>> {
+/// Reads `dir/best_k.csv` (the schema's rows); `Ok(None)` when the file does not exist.
+pub(crate) fn read_best_k(dir: &Path) -> Result<Option<Vec<BestKRow>>> {
     if !dir.join("best_k.csv").exists() {
         return Ok(None);
     }
-    let columns = Columns::read(dir)?;
-    let rows = columns
-        .read_best_k(dir)?
-        .into_iter()
-        // An empty best K means the criterion could not pick one (a single K, ...).
-        .filter_map(|b| {
-            Some(BestK {
-                best_k: b.best_k?,
-                model: b.model,
-                group: b.group,
-                criterion: b.criterion,
-            })
-        })
-        .collect();
-    Ok(Some(rows))
+    Ok(Some(Columns::read(dir)?.read_best_k(dir)?))
 }
 
 /// The fields of `models/<cell_id>.json` that the scatter plot uses.
