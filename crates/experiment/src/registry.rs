@@ -495,9 +495,7 @@ impl Registry {
     pub fn score(&self, name: &str) -> Option<&'static ScoreSpec> {
         self.algorithms.iter().find_map(|a| a.score(name))
     }
-}
 
-impl Registry {
     /// The plots drawn when a grid has no `[[plot]]` table: the truth scatter when the data has
     /// labels, the plots that the models' scores feed ([`ScoreSpec::plot`]: the elbow for
     /// K-means' inertia, the selection plot for a mixture's BIC), and the criteria plot whenever
