@@ -43,6 +43,24 @@ pub trait Clusterer: Send + Sync + Debug {
         None
     }
 
+    /// A rough estimate of the work of one fit on `n_samples` x `n_features` data, in
+    /// multiply-adds of one pass over the data times the passes of every restart. Only ratios
+    /// between configurations matter: the runner balances the shards of a grid with it (a
+    /// full-covariance mixture with ten restarts weighs more than one K-means run). The default
+    /// is one pass of `n x d x K` distances.
+    ///
+    /// ```
+    /// use clusterlab_core::Clusterer;
+    /// # fn check(c: &dyn Clusterer) {
+    /// let small = c.work_estimate(1_000, 2);
+    /// let large = c.work_estimate(1_000_000, 2);
+    /// assert!(large > small);
+    /// # }
+    /// ```
+    fn work_estimate(&self, n_samples: usize, n_features: usize) -> f64 {
+        n_samples as f64 * n_features as f64 * self.n_clusters().unwrap_or(1) as f64
+    }
+
     /// Fits and returns the training labels.
     fn fit_predict_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Vec<usize>> {
         Ok(self.fit_dyn(x, seed)?.labels().to_vec())

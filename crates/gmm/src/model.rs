@@ -417,6 +417,28 @@ impl Clusterer for GaussianMixture {
         )
     }
 
+    /// One EM iteration costs, per sample and component, a triangular solve of `d^2 / 2`
+    /// multiply-adds with a full or tied covariance and `d` with a diagonal or spherical one
+    /// (plus the exponentials, counted as a few multiply-adds each); a full covariance also
+    /// costs a Cholesky factorization of `d^3 / 3` per component and iteration. A fit makes a
+    /// few tens of iterations (up to `max_iter`) for each of its `n_init` restarts.
+    fn work_estimate(&self, n_samples: usize, n_features: usize) -> f64 {
+        const EXP: f64 = 8.0;
+        let (n, d) = (n_samples as f64, n_features as f64);
+        let k = self.params.n_components as f64;
+        let per_sample = match self.params.covariance_type {
+            CovarianceType::Full | CovarianceType::Tied => d * d / 2.0 + 2.0 * d,
+            CovarianceType::Diag | CovarianceType::Spherical => 2.0 * d,
+        } + EXP;
+        let factor = match self.params.covariance_type {
+            CovarianceType::Full => k * d * d * d / 3.0,
+            CovarianceType::Tied => d * d * d / 3.0,
+            CovarianceType::Diag | CovarianceType::Spherical => 0.0,
+        };
+        let iterations = (self.params.max_iter as f64).min(30.0);
+        (n * k * per_sample + factor) * iterations * self.params.n_init as f64
+    }
+
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>> {
         Ok(Box::new(self.fit(x, seed)?))
     }

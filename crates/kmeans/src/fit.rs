@@ -329,6 +329,18 @@ impl Clusterer for KMeans {
         Some(self.params.n_clusters)
     }
 
+    /// One Lloyd pass costs `n x d x K` multiply-adds; a fit makes a few tens of passes (the
+    /// same for every K-means cell, so it only matters against other algorithms), for each
+    /// of its restarts.
+    fn work_estimate(&self, n_samples: usize, n_features: usize) -> f64 {
+        const PASSES: f64 = 20.0;
+        n_samples as f64
+            * n_features as f64
+            * self.params.n_clusters as f64
+            * self.effective_n_init() as f64
+            * PASSES
+    }
+
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<Box<dyn Model>> {
         Ok(Box::new(self.fit(x, seed)?))
     }
