@@ -85,6 +85,7 @@ fn measure(common: &CommonArgs, tmp: &Path) -> anyhow::Result<()> {
                 out_dir: out.clone(),
                 jobs: Some(threads),
                 force: true,
+                shard: None,
             };
             let t1 = Instant::now();
             let outcome = exec::run(&plan, &opts)?;
@@ -124,6 +125,7 @@ fn measure(common: &CommonArgs, tmp: &Path) -> anyhow::Result<()> {
         out_dir: tmp.join("overhead"),
         jobs: Some(1),
         force: true,
+        shard: None,
     };
     let t1 = Instant::now();
     let outcome = exec::run(&plan, &opts)?;

@@ -154,14 +154,16 @@ fn two_runs_on_one_folder_give_one_clear_error_and_an_intact_journal() {
         "{err}"
     );
     assert!(err.contains(&format!("pid {}", first.id())), "{err}");
-    // Every journal line is whole, and every cell is there once.
+    // Every journal line is whole, the first is the header, and every cell is there once.
     let journal = fs::read_to_string(out.join("cells.jsonl")).unwrap();
-    let ids: Vec<String> = journal
+    let lines: Vec<serde_json::Value> = journal
         .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["cell_id"].as_str().unwrap().to_owned()
-        })
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["journal"], "clusterlab-journal");
+    let ids: Vec<String> = lines[1..]
+        .iter()
+        .map(|v| v["cell_id"].as_str().unwrap().to_owned())
         .collect();
     let mut unique = ids.clone();
     unique.sort();

@@ -52,6 +52,7 @@ fn opts(out: &Path, jobs: usize) -> RunOptions {
         out_dir: out.to_path_buf(),
         jobs: Some(jobs),
         force: false,
+        shard: None,
     }
 }
 
@@ -314,12 +315,13 @@ fn resume_runs_only_the_missing_cells() {
     exec::run(&plan, &opts(&out, 2)).unwrap();
     let full = runs_without_time(&out.join("runs.csv"));
 
-    // An interruption: five cells journaled, a sixth half-written, no tables yet.
+    // An interruption: the header and five cells journaled, a sixth half-written, no tables
+    // yet.
     let journal = fs::read_to_string(out.join("cells.jsonl")).unwrap();
     let lines: Vec<&str> = journal.lines().collect();
-    let mut cut = lines[..5].join("\n");
+    let mut cut = lines[..6].join("\n");
     cut.push('\n');
-    cut.push_str(&lines[5][..lines[5].len() / 2]);
+    cut.push_str(&lines[6][..lines[6].len() / 2]);
     fs::write(out.join("cells.jsonl"), cut).unwrap();
     fs::remove_file(out.join("runs.csv")).unwrap();
 
@@ -327,7 +329,7 @@ fn resume_runs_only_the_missing_cells() {
     assert_eq!((outcome.n_skipped, outcome.n_run), (5, 13));
     assert_eq!(runs_without_time(&out.join("runs.csv")), full);
     let journal = fs::read_to_string(out.join("cells.jsonl")).unwrap();
-    assert_eq!(journal.lines().count(), 18);
+    assert_eq!(journal.lines().count(), 1 + 18);
     assert!(
         journal
             .lines()

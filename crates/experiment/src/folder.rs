@@ -1,14 +1,17 @@
-//! The results folder: claimed by a marker, held by one writer at a time, and cleared (with
+//! The results folder: claimed by a marker, written by one process per file, and cleared (with
 //! `--force`) of what clusterlab wrote and nothing else.
 //!
 //! - A folder is clusterlab's when it holds the marker [`MARKER`] (written when a run first
 //!   uses the folder) or, for folders written before the marker existed, a journal. A run
 //!   refuses a folder that is neither empty nor clusterlab's: the results of a grid never land
 //!   among a user's own files, and `--force` never deletes them.
-//! - A run holds an exclusive lock on [`LOCK`] (the operating system's advisory file lock,
-//!   released when the process ends, however it ends) for as long as it writes. A second run on
-//!   the same folder stops at once with an error naming the holder (host, process id, start
-//!   time), instead of interleaving its journal lines with the first one's.
+//! - Two kinds of writers share a folder through the operating system's advisory file locks
+//!   (released when the process ends, however it ends). A plain run, a `merge` and a forced
+//!   run hold [`LOCK`] exclusively: they write the tables, and a forced run clears the folder.
+//!   The shards of a grid hold it shared, so that any number of them run at once, and each
+//!   also holds its own journal's lock (`shards/I-of-N.lock`) exclusively: every file has one
+//!   writer. A second process that wants a lock already held stops at once with an error
+//!   naming the holder (host, process id, start time).
 //! - `--force` removes exactly the files and folders a run writes ([`OWNED`], [`OWNED_DIRS`]).
 
 use std::{
@@ -18,16 +21,17 @@ use std::{
     time::SystemTime,
 };
 
-use crate::Error;
+use crate::{
+    Error,
+    record::journal::{JOURNAL, SHARDS_DIR},
+    shard::Shard,
+};
 
 /// The marker that makes a folder a clusterlab results folder.
 pub const MARKER: &str = ".clusterlab";
 
-/// The lock file a run holds while it writes.
+/// The folder's lock: held exclusively by a plain run or a merge, shared by shards.
 pub const LOCK: &str = ".clusterlab.lock";
-
-/// The journal: a folder that has one was written by clusterlab (before the marker existed).
-const JOURNAL: &str = "cells.jsonl";
 
 /// Files a run writes in its results folder; `--force` removes exactly these and the folders
 /// of [`OWNED_DIRS`].
@@ -43,16 +47,16 @@ pub const OWNED: [&str; 9] = [
     "report.html",
 ];
 
-/// Folders a run fills: a forced run starts them empty, so no plot or model of an earlier grid
-/// is left beside the new results.
-pub const OWNED_DIRS: [&str; 3] = ["models", "data", "plots"];
+/// Folders a run fills: a forced run starts them empty, so no plot, model or shard journal of
+/// an earlier grid is left beside the new results.
+pub const OWNED_DIRS: [&str; 4] = ["models", "data", "plots", SHARDS_DIR];
 
-/// A results folder held by this process: the lock is released when it is dropped (and by the
-/// operating system if the process dies).
+/// A results folder held by this process: the locks are released when it is dropped (and by
+/// the operating system if the process dies).
 #[derive(Debug)]
 pub struct Held {
     dir: PathBuf,
-    _lock: File,
+    _locks: Vec<File>,
 }
 
 impl Held {
@@ -86,10 +90,56 @@ fn is_empty(dir: &Path) -> Result<bool, Error> {
     }
 }
 
-/// Claims `dir` for a run: creates it (and its marker) if needed, refuses a folder that holds
-/// anything but clusterlab's results, and takes the writer's lock. With `force`, then removes
-/// what earlier runs wrote there.
+/// Claims `dir` for a plain run or a merge: creates it (and its marker) if needed, refuses a
+/// folder that holds anything but clusterlab's results, and takes the folder's lock
+/// exclusively. With `force`, then removes what earlier runs wrote there.
 pub fn claim(dir: &Path, force: bool) -> Result<Held, Error> {
+    prepare(dir)?;
+    let lock = take(&dir.join(LOCK), Mode::Exclusive, || busy_message(dir))?;
+    if force {
+        clear(dir)?;
+    }
+    Ok(Held {
+        dir: dir.to_path_buf(),
+        _locks: vec![lock],
+    })
+}
+
+/// Claims `dir` for one shard: as [`claim`] (without `force`), but the folder's lock is taken
+/// shared, beside the other shards, and the shard's own journal lock exclusively.
+pub fn claim_shard(dir: &Path, shard: Shard) -> Result<Held, Error> {
+    prepare(dir)?;
+    let folder = take(&dir.join(LOCK), Mode::Shared, || {
+        format!(
+            "is being written by a clusterlab run or merge that is not a shard ({}); shard \
+             {shard} waits for nothing: run it when that one has finished",
+            holder_text(&dir.join(LOCK))
+        )
+    })?;
+    let shards = dir.join(SHARDS_DIR);
+    fs::create_dir_all(&shards).map_err(io(&shards))?;
+    let path = journal_lock(dir, shard);
+    let own = take(&path, Mode::Exclusive, || {
+        format!(
+            "shard {shard} is already being run ({}); a second copy would write the same \
+             journal, so this one stops",
+            holder_text(&path)
+        )
+    })?;
+    Ok(Held {
+        dir: dir.to_path_buf(),
+        _locks: vec![folder, own],
+    })
+}
+
+/// The lock file of a shard's journal.
+fn journal_lock(dir: &Path, shard: Shard) -> PathBuf {
+    dir.join(SHARDS_DIR)
+        .join(format!("{}-of-{}.lock", shard.index(), shard.count()))
+}
+
+/// Creates `dir` and its marker, or checks that it is clusterlab's.
+fn prepare(dir: &Path) -> Result<(), Error> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Folder {
             dir: dir.to_path_buf(),
@@ -107,67 +157,130 @@ pub fn claim(dir: &Path, force: bool) -> Result<Held, Error> {
     }
     fs::create_dir_all(dir).map_err(io(dir))?;
     let marker = dir.join(MARKER);
-    if !marker.is_file() {
-        let text = format!(
-            "This folder holds the results of clusterlab runs (clusterlab {}).\n\
-             `clusterlab run --force` removes only the files clusterlab writes here.\n",
-            env!("CARGO_PKG_VERSION")
-        );
-        fs::write(&marker, text).map_err(io(&marker))?;
+    // Several shards may start at once: the first creates the marker, the others find it.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+    {
+        Ok(mut f) => {
+            let text = format!(
+                "This folder holds the results of clusterlab runs (clusterlab {}).\n\
+                 `clusterlab run --force` removes only the files clusterlab writes here.\n",
+                env!("CARGO_PKG_VERSION")
+            );
+            f.write_all(text.as_bytes()).map_err(io(&marker))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: marker,
+            source,
+        }),
     }
-    let held = lock(dir)?;
-    if force {
-        clear(dir)?;
-    }
-    Ok(held)
 }
 
-/// Takes the writer's lock of `dir`, or says who holds it.
-fn lock(dir: &Path) -> Result<Held, Error> {
-    let path = dir.join(LOCK);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Shared,
+    Exclusive,
+}
+
+/// Takes the lock of `path` (creating the file) or fails with `busy()` as the message. An
+/// exclusive holder writes who it is into the file, for the message of the next one.
+fn take(path: &Path, mode: Mode, busy: impl FnOnce() -> String) -> Result<File, Error> {
     let mut file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .write(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    match file.try_lock() {
+        .open(path)
+        .map_err(io(path))?;
+    let taken = match mode {
+        Mode::Shared => file.try_lock_shared(),
+        Mode::Exclusive => file.try_lock(),
+    };
+    match taken {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
-            let holder = if holder.is_empty() {
-                "another process".to_owned()
-            } else {
-                holder.to_owned()
-            };
+            let dir = path.parent().unwrap_or(path);
             return Err(Error::Folder {
                 dir: dir.to_path_buf(),
-                message: format!(
-                    "is being written by another clusterlab run ({holder}); wait for it to \
-                     finish, or give this run another --out"
-                ),
+                message: busy(),
             });
         }
-        Err(TryLockError::Error(source)) => return Err(Error::Io { path, source }),
+        Err(TryLockError::Error(source)) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     }
-    // Who holds it, for the message of a second run.
-    let holder = format!(
-        "host {}, pid {}, since {}",
-        hostname(),
-        std::process::id(),
-        humantime::format_rfc3339_seconds(SystemTime::now())
-    );
-    file.set_len(0).map_err(io(&path))?;
-    file.seek(SeekFrom::Start(0)).map_err(io(&path))?;
-    file.write_all(holder.as_bytes()).map_err(io(&path))?;
-    file.flush().map_err(io(&path))?;
-    Ok(Held {
-        dir: dir.to_path_buf(),
-        _lock: file,
-    })
+    if mode == Mode::Exclusive {
+        let holder = format!(
+            "host {}, pid {}, since {}",
+            hostname(),
+            std::process::id(),
+            humantime::format_rfc3339_seconds(SystemTime::now())
+        );
+        file.set_len(0).map_err(io(path))?;
+        file.seek(SeekFrom::Start(0)).map_err(io(path))?;
+        file.write_all(holder.as_bytes()).map_err(io(path))?;
+        file.flush().map_err(io(path))?;
+    }
+    Ok(file)
+}
+
+/// Who last held the lock of `path` exclusively, as written there.
+fn holder_text(path: &Path) -> String {
+    let mut text = String::new();
+    let _ = File::open(path).and_then(|mut f| f.read_to_string(&mut text));
+    let text = text.trim();
+    if text.is_empty() {
+        "another process".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Why the folder's lock could not be taken exclusively: the shards that hold it shared, or
+/// the plain run or merge that holds it.
+fn busy_message(dir: &Path) -> String {
+    let mut running = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir.join(SHARDS_DIR)) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+        paths.sort();
+        for p in paths {
+            let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(shard) = name
+                .strip_suffix(".lock")
+                .and_then(|s| Shard::from_journal_name(&format!("{s}.jsonl")))
+            else {
+                continue;
+            };
+            let held = File::open(&p)
+                .is_ok_and(|f| matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock)));
+            if held {
+                running.push(format!("shard {shard}: {}", holder_text(&p)));
+            }
+        }
+    }
+    if running.is_empty() {
+        format!(
+            "is being written by another clusterlab run ({}); wait for it to finish, or give \
+             this run another --out",
+            holder_text(&dir.join(LOCK))
+        )
+    } else {
+        format!(
+            "is being written by {} running shard{} ({}); wait for them to finish (a merge \
+             or a plain run would race them), or give this run another --out",
+            running.len(),
+            if running.len() == 1 { "" } else { "s" },
+            running.join("; ")
+        )
+    }
 }
 
 /// The machine's name, as the kernel reports it.
@@ -260,6 +373,46 @@ mod tests {
         assert!(
             claim(tmp.path(), false).is_ok(),
             "the lock goes with its holder"
+        );
+    }
+
+    #[test]
+    fn shards_share_the_folder_but_not_a_journal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let s0 = Shard::new(0, 2).unwrap();
+        let first = claim_shard(dir, s0).unwrap();
+        let _other = claim_shard(dir, Shard::new(1, 2).unwrap()).unwrap();
+        let err = claim_shard(dir, s0).unwrap_err().to_string();
+        assert!(err.contains("shard 0/2 is already being run"), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        // A plain run (or a merge) is refused while shards run, and names them.
+        let err = claim(dir, false).unwrap_err().to_string();
+        assert!(err.contains("2 running shards"), "{err}");
+        assert!(err.contains("shard 0/2: host"), "{err}");
+        drop(first);
+        let err = claim(dir, true).unwrap_err().to_string();
+        assert!(err.contains("1 running shard "), "{err}");
+        assert!(
+            dir.join(SHARDS_DIR).is_dir(),
+            "a refused --force clears nothing"
+        );
+    }
+
+    #[test]
+    fn a_shard_waits_for_no_plain_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let _plain = claim(tmp.path(), false).unwrap();
+        let err = claim_shard(tmp.path(), Shard::new(0, 1).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a shard"), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
         );
     }
 

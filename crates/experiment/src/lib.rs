@@ -14,6 +14,10 @@
 //!    once, so an interrupted run resumes where it stopped.
 //! 3. [`record`]: the tables are written from the journal in grid order, atomically.
 //!
+//! A grid too big for one machine is cut into [`shard`]s that separate processes run (the tasks
+//! of a Slurm job array), each into its own journal; [`exec::merge`] then writes the tables
+//! exactly as one run would have.
+//!
 //! ```no_run
 //! use clusterlab_experiment::{exec::RunOptions, grid::GridFile};
 //!
@@ -35,6 +39,7 @@ pub mod plots;
 pub mod record;
 pub mod registry;
 pub mod schema;
+pub mod shard;
 pub mod text;
 
 use std::path::PathBuf;

@@ -161,6 +161,7 @@ fn a_toy_algorithm_runs_through_a_grid() {
             out_dir: out.clone(),
             jobs: Some(2),
             force: false,
+            shard: None,
         },
     )
     .unwrap();

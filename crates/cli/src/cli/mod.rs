@@ -6,8 +6,11 @@ use clap::{Parser, Subcommand};
 
 pub mod data;
 pub mod fit;
+pub mod merge;
 pub mod plot;
 pub mod run;
+pub mod signals;
+pub mod slurm;
 
 /// clusterlab: which K, and which model, fits your data?
 #[derive(Debug, Parser)]
@@ -32,6 +35,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Redraw the plots of a finished experiment from its recorded results.
     Plot(plot::PlotArgs),
+    /// Write the tables, plots and report of a grid run in shards, once every cell is done.
+    Merge(merge::MergeArgs),
+    /// Run a grid as a Slurm job array (one task per shard) and a merge job after it.
+    Slurm(slurm::SlurmArgs),
 }
 
 impl Cli {
@@ -42,6 +49,8 @@ impl Cli {
             Command::Fit(c) => c.execute(),
             Command::Run(a) => a.execute(),
             Command::Plot(a) => a.execute(),
+            Command::Merge(a) => a.execute(),
+            Command::Slurm(a) => a.execute(),
         }
     }
 }

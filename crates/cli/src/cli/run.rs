@@ -1,11 +1,16 @@
-//! `clusterlab run`: run an experiment grid.
+//! `clusterlab run`: run an experiment grid, or one shard of it.
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use clap::Args;
 use clusterlab_experiment::{
-    exec::{self, Observer, RunOptions},
+    exec::{self, Observer, RunOptions, RunOutcome},
     grid::{GridFile, Plan},
+    shard::{Partition, Shard},
 };
 
 /// Lists noted cells on stderr, at most 20 of them.
@@ -58,7 +63,12 @@ impl Observer for Bar {
                   x seed) in parallel and writes results/NAME/: runs.csv, summary.csv, \
                   experiment.toml, meta.json, data.csv, models/ and plots/. The whole file is \
                   checked before anything runs. Running the same file again computes only the \
-                  cells that have no result yet."
+                  cells that have no result yet.\n\n\
+                  With --shard I/N it runs only part I of N (0-based) of the grid, into its own \
+                  journal (shards/I-of-N.jsonl), so that N processes on N machines (the tasks \
+                  of a Slurm job array, or any launcher that hands each task an index) share \
+                  one results folder; `clusterlab merge DIR` then writes the tables. The parts \
+                  depend only on the grid and are balanced by each cell's estimated work."
 )]
 pub struct RunArgs {
     /// The grid file (TOML). Relative paths inside it are relative to the file.
@@ -72,6 +82,11 @@ pub struct RunArgs {
     /// Discard earlier results in the folder and recompute every cell.
     #[arg(long)]
     pub force: bool,
+    /// Run only shard I of N (0-based, for instance `$SLURM_ARRAY_TASK_ID/8`) into its own
+    /// journal, and write no tables: `clusterlab merge DIR` writes them when every shard has
+    /// finished. With --dry-run, list the shard's cells and its share of the work.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(Shard))]
+    pub shard: Option<Shard>,
     /// Check the file and print the axes, cells per model and results folder; run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -104,40 +119,112 @@ impl RunArgs {
         }
         if self.dry_run {
             print!("{}", dry_run_text(&plan, &out));
+            if let Some(shard) = self.shard {
+                print!("{}", shard_text(&plan, shard));
+            }
             return Ok(ExitCode::SUCCESS);
         }
         let opts = RunOptions {
             out_dir: out.clone(),
             jobs: self.jobs,
             force: self.force,
+            shard: self.shard,
         };
+        crate::cli::signals::end_between_writes();
         // A bar only for a person watching: never in a pipe, a log file or with --quiet.
         let bar =
             Bar((!self.quiet && std::io::stdout().is_terminal())
                 .then(indicatif::ProgressBar::hidden));
         let outcome = exec::run_observed(&plan, &opts, &bar)?;
-        // The plots are drawn from the results folder alone, as `clusterlab plot` draws them.
-        let plots = clusterlab_report::draw_all(&out, &plan.plots);
-        let report = clusterlab_report::write_report(&out).err();
-        let mut plots_failed = 0;
-        for p in &plots {
-            match &p.result {
-                Ok(files) if !self.quiet => {
-                    for f in files {
-                        println!("wrote {}", f.display());
-                    }
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    plots_failed += 1;
-                    eprintln!("error: plot {}: {err}", p.stem);
+        if let Some(shard) = self.shard {
+            return Ok(shard_done(&plan, shard, &outcome, self.quiet));
+        }
+        Ok(finish(&plan, &outcome, self.quiet))
+    }
+}
+
+/// What a shard prints when it ends; it fails when a cell failed.
+fn shard_done(plan: &Plan, shard: Shard, outcome: &RunOutcome, quiet: bool) -> ExitCode {
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    if !quiet {
+        println!(
+            "{} shard {shard}: {} cells ({} run, {} already done, {} failed) in {:.2} s on {} \
+             threads -> {}",
+            plan.grid.experiment.name,
+            outcome.n_cells,
+            outcome.n_run,
+            outcome.n_skipped,
+            outcome.failed.len(),
+            outcome.cells_seconds,
+            outcome.threads,
+            outcome
+                .out_dir
+                .join("shards")
+                .join(shard.journal_name())
+                .display()
+        );
+        println!(
+            "when every shard has finished: clusterlab merge {}",
+            outcome.out_dir.display()
+        );
+    }
+    print_noted(outcome);
+    if outcome.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Cells with warnings and failed cells, on stderr.
+fn print_noted(outcome: &RunOutcome) {
+    if !outcome.warned.is_empty() {
+        // scikit-learn says ConvergenceWarning; a run says it once, at the end.
+        eprintln!(
+            "{} cells have warnings (kept in the journal):",
+            outcome.warned.len()
+        );
+        print_cells(&outcome.warned);
+    }
+    if !outcome.failed.is_empty() {
+        eprintln!("{} cells failed:", outcome.failed.len());
+        print_cells(&outcome.failed);
+    }
+}
+
+/// After the tables of a whole grid are written (by a run or a merge): draws the plots and the
+/// report, prints the summary and the picked K, and says what failed. The exit status fails
+/// when a cell, a plot or the report failed.
+pub fn finish(plan: &Plan, outcome: &RunOutcome, quiet: bool) -> ExitCode {
+    let out = &outcome.out_dir;
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    // The plots are drawn from the results folder alone, as `clusterlab plot` draws them.
+    let plots = clusterlab_report::draw_all(out, &plan.plots);
+    let report = clusterlab_report::write_report(out).err();
+    let mut plots_failed = 0;
+    for p in &plots {
+        match &p.result {
+            Ok(files) if !quiet => {
+                for f in files {
+                    println!("wrote {}", f.display());
                 }
             }
+            Ok(_) => {}
+            Err(err) => {
+                plots_failed += 1;
+                eprintln!("error: plot {}: {err}", p.stem);
+            }
         }
-        if let Some(err) = &report {
-            eprintln!("error: report.html: {err}");
-        }
-        if !self.quiet {
+    }
+    if let Some(err) = &report {
+        eprintln!("error: report.html: {err}");
+    }
+    if !quiet {
+        if outcome.threads > 0 {
             println!(
                 "{}: {} cells ({} run, {} already done, {} failed) in {:.2} s on {} threads -> {}",
                 plan.grid.experiment.name,
@@ -149,43 +236,75 @@ impl RunArgs {
                 outcome.threads,
                 out.display()
             );
-        }
-        if !self.quiet && !outcome.best_k.is_empty() {
+        } else {
             println!(
-                "best K (mean over seeds; [seeds' min-max, agreeing/seeds] when they differ):"
-            );
-            print!("{}", exec::best_k_table(&outcome.best_k));
-        }
-        if !outcome.warned.is_empty() {
-            // scikit-learn says ConvergenceWarning; a run says it once, at the end.
-            eprintln!(
-                "{} cells have warnings (kept in cells.jsonl):",
-                outcome.warned.len()
-            );
-            print_cells(&outcome.warned);
-        }
-        if !outcome.failed.is_empty() {
-            eprintln!("{} cells failed:", outcome.failed.len());
-            print_cells(&outcome.failed);
-        }
-        if plots_failed > 0 {
-            eprintln!(
-                "{plots_failed} of {} plots could not be drawn (the results are intact; \
-                 `clusterlab plot {}` redraws them)",
-                plots.len(),
+                "{}: merged {} cells ({} failed) -> {}",
+                plan.grid.experiment.name,
+                outcome.n_cells,
+                outcome.failed.len(),
                 out.display()
             );
         }
-        if outcome.failed.is_empty() && plots_failed == 0 && report.is_none() {
-            Ok(ExitCode::SUCCESS)
-        } else {
-            Ok(ExitCode::FAILURE)
-        }
+    }
+    if !quiet && !outcome.best_k.is_empty() {
+        println!("best K (mean over seeds; [seeds' min-max, agreeing/seeds] when they differ):");
+        print!("{}", exec::best_k_table(&outcome.best_k));
+    }
+    print_noted(outcome);
+    if plots_failed > 0 {
+        eprintln!(
+            "{plots_failed} of {} plots could not be drawn (the results are intact; \
+             `clusterlab plot {}` redraws them)",
+            plots.len(),
+            out.display()
+        );
+    }
+    if outcome.failed.is_empty() && plots_failed == 0 && report.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
+/// What `--dry-run --shard I/N` adds: the shard's cells and its share of the estimated work.
+pub fn shard_text(plan: &Plan, shard: Shard) -> String {
+    use std::fmt::Write;
+    let part = Partition::new(plan, shard.count());
+    let total: f64 = (0..plan.cells.len()).map(|i| part.work(i)).sum();
+    let cells: Vec<usize> = part.cells(shard.index()).collect();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "shard {shard}: {} of {} cells, {:.1}% of the estimated work (an even share is {:.1}%)",
+        cells.len(),
+        plan.cells.len(),
+        100.0 * part.share(shard.index()),
+        100.0 / shard.count() as f64
+    );
+    for i in cells {
+        let c = &plan.cells[i];
+        let k = c.k.map(|k| format!(" k={k}")).unwrap_or_default();
+        let axes: String = c
+            .axes
+            .iter()
+            .map(|(n, v)| format!(" {n}={}", clusterlab_experiment::grid::value_text(v)))
+            .collect();
+        let share = if total > 0.0 {
+            100.0 * part.work(i) / total
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            s,
+            "  {} {}{k}{axes} seed={} ({share:.2}%)",
+            c.id, c.model, c.seed
+        );
+    }
+    s
+}
+
 /// What `--dry-run` prints.
-pub fn dry_run_text(plan: &Plan, out: &std::path::Path) -> String {
+pub fn dry_run_text(plan: &Plan, out: &Path) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let g = &plan.grid;

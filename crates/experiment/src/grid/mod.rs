@@ -176,6 +176,13 @@ impl GridFile {
             path: path.to_path_buf(),
             source,
         })?;
+        GridFile::load_text(path, text, registry)
+    }
+
+    /// Plans `text` as the grid file `path` (whose folder relative paths resolve against, and
+    /// which messages name): `merge` plans the grid saved in a results folder as the file it
+    /// was run from.
+    pub fn load_text(path: &Path, text: String, registry: Registry) -> Result<Plan, crate::Error> {
         let (grid, mut problems) = GridFile::parse_collect(Source::new(path, text), registry)?;
         let plan = grid.plan_collect(&mut problems);
         if !problems.is_empty() {

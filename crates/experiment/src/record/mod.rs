@@ -15,6 +15,6 @@ pub mod files;
 pub mod journal;
 pub mod tables;
 
-pub use files::{model_json, write_atomic, write_inputs, write_meta};
+pub use files::{hold_writes, model_json, write_atomic, write_inputs, write_meta};
 pub use journal::{CellRecord, Journal};
 pub use tables::{BestK, best_k, mean_std, write_tables};
