@@ -1,6 +1,6 @@
 //! Developer tasks for clusterlab, in the cargo-xtask pattern.
 //!
-//! `cargo xtask run|fit|data|bench|plot ARGS` builds the `clusterlab` binary with the release
+//! `cargo xtask run|fit|data|plot|merge|slurm|bench ARGS` builds the `clusterlab` binary with the release
 //! profile and runs it with ARGS, so user-facing work always runs optimised code (a plain
 //! `cargo run` would build the debug profile). `cargo xtask ci` runs exactly what CI runs
 //! (`.ci/run`); `cargo xtask python` sets up the optional Python environment with the pinned
@@ -28,6 +28,9 @@ TASKS (forwarded to the optimised `clusterlab` binary; see `cargo xtask <TASK> -
     fit kmeans|gmm    fit one model on a CSV file
     data GENERATOR    write a generated dataset as CSV
     plot DIR          redraw an experiment's plots from its results
+    merge DIR         write the tables of a grid run in shards (run --shard I/N)
+    slurm GRID.toml --tasks N [--submit [--wait]]
+                      run a grid as a Slurm job array and a merge job
     bench WHAT        time clusterlab against scikit-learn (kmeans, gmm, data, metrics, runner)
 
 DEVELOPER TASKS:
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
     let rest: Vec<OsString> = args.collect();
     let root = workspace_root();
     let result = match task.to_str().unwrap_or("") {
-        "run" | "fit" | "data" | "plot" => forward(&root, &task, &rest),
+        "run" | "fit" | "data" | "plot" | "merge" | "slurm" => forward(&root, &task, &rest),
         "bench" => bench(&root, &rest),
         "ci" => status(
             Command::new("bash")

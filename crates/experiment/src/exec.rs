@@ -381,6 +381,8 @@ pub struct Missing {
     pub by_shard: Vec<(Option<Shard>, Vec<NotedCell>)>,
     /// The grid file named by the journals, to run them with.
     pub grid: PathBuf,
+    /// What the user should know of the journals read (as [`RunOutcome::notes`]).
+    pub notes: Vec<String>,
 }
 
 impl Missing {
@@ -513,6 +515,7 @@ pub fn merge(plan: &Plan, dir: &Path) -> Result<Merged, Error> {
             shards,
             by_shard,
             grid: plan.grid.source.path().to_path_buf(),
+            notes,
         }));
     }
     let cells: Vec<&Cell> = plan.cells.iter().collect();

@@ -68,6 +68,9 @@ pub fn missing_text(missing: &Missing, total: usize, dir: &Path) -> String {
     use std::fmt::Write;
     const SHOWN: usize = 10;
     let mut s = String::new();
+    for n in &missing.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
     let _ = writeln!(
         s,
         "error: {} of {total} cells are in no journal of {}; nothing was written",

@@ -85,7 +85,12 @@ pub struct RunArgs {
     /// Run only shard I of N (0-based, for instance `$SLURM_ARRAY_TASK_ID/8`) into its own
     /// journal, and write no tables: `clusterlab merge DIR` writes them when every shard has
     /// finished. With --dry-run, list the shard's cells and its share of the work.
-    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(Shard))]
+    #[arg(
+        long,
+        value_name = "I/N",
+        value_parser = clap::value_parser!(Shard),
+        allow_hyphen_values = true
+    )]
     pub shard: Option<Shard>,
     /// Check the file and print the axes, cells per model and results folder; run nothing.
     #[arg(long)]
