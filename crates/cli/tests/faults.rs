@@ -4,17 +4,17 @@
 
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
+mod common;
+
+use common::{bin, runs_without_time};
+
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::Stdio,
     thread::sleep,
     time::{Duration, Instant},
 };
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clusterlab"))
-}
 
 /// A grid that takes a while: every cell computes the gap statistic against reference sets.
 const SLOW: &str = r#"
@@ -57,27 +57,6 @@ fn run(grid: &Path, out: &Path) -> std::process::Output {
         .arg(out)
         .output()
         .unwrap()
-}
-
-/// `runs.csv` without its `fit_seconds` column.
-fn runs_without_time(dir: &Path) -> String {
-    let text = fs::read_to_string(dir.join("runs.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let drop = header.iter().position(|h| *h == "fit_seconds").unwrap();
-    let mut out = String::new();
-    for line in std::iter::once(header.join(",")).chain(lines.map(str::to_owned)) {
-        let cells: Vec<&str> = line.split(',').collect();
-        let kept: Vec<&str> = cells
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != drop)
-            .map(|(_, c)| *c)
-            .collect();
-        out.push_str(&kept.join(","));
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

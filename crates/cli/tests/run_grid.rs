@@ -3,11 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // Tests and their helpers may unwrap.
 
+mod common;
+
+use common::{bin, runs_without_time};
+
 use std::{
     collections::HashMap,
     fs,
     path::{Path, PathBuf},
-    process::Command,
 };
 
 use clusterlab_experiment::{
@@ -72,30 +75,6 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
         })
         .collect();
     (header, rows)
-}
-
-/// `runs.csv` without its `fit_seconds` column, as text.
-fn runs_without_time(path: &Path) -> String {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header = r.headers().unwrap().clone();
-    let drop = header.iter().position(|h| h == "fit_seconds").unwrap();
-    let mut out = String::new();
-    for rec in std::iter::once(Ok(header.clone())).chain(r.records()) {
-        let rec = rec.unwrap();
-        let cells: Vec<&str> = rec
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != drop)
-            .map(|(_, c)| c)
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clusterlab"))
 }
 
 #[test]
@@ -313,7 +292,7 @@ fn resume_runs_only_the_missing_cells() {
     let out = tmp.path().join("results");
     let plan = GridFile::load(&grid).unwrap();
     exec::run(&plan, &opts(&out, 2)).unwrap();
-    let full = runs_without_time(&out.join("runs.csv"));
+    let full = runs_without_time(&out);
 
     // An interruption: the header and five cells journaled, a sixth half-written, no tables
     // yet.
@@ -327,7 +306,7 @@ fn resume_runs_only_the_missing_cells() {
 
     let outcome = exec::run(&plan, &opts(&out, 2)).unwrap();
     assert_eq!((outcome.n_skipped, outcome.n_run), (5, 13));
-    assert_eq!(runs_without_time(&out.join("runs.csv")), full);
+    assert_eq!(runs_without_time(&out), full);
     let journal = fs::read_to_string(out.join("cells.jsonl")).unwrap();
     assert_eq!(journal.lines().count(), 1 + 18);
     assert!(
@@ -351,7 +330,7 @@ fn resume_runs_only_the_missing_cells() {
     )
     .unwrap();
     assert_eq!((forced.n_skipped, forced.n_run), (0, 18));
-    assert_eq!(runs_without_time(&out.join("runs.csv")), full);
+    assert_eq!(runs_without_time(&out), full);
     assert!(!out.join("plots/elbow_of_another_grid.png").exists());
     assert!(!out.join("report.html").exists());
 }
@@ -371,8 +350,8 @@ fn runs_csv_is_the_same_on_one_and_two_jobs() {
             .unwrap();
         assert!(st.success());
     }
-    let a = runs_without_time(&one.join("runs.csv"));
-    assert_eq!(a, runs_without_time(&two.join("runs.csv")));
+    let a = runs_without_time(&one);
+    assert_eq!(a, runs_without_time(&two));
     assert_eq!(a.lines().count(), 19);
     assert_eq!(
         fs::read(one.join("summary.csv")).unwrap(),

@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
+mod common;
+
+use common::{bin, runs_without_time};
+
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -11,10 +15,6 @@ use std::{
     thread::sleep,
     time::{Duration, Instant},
 };
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clusterlab"))
-}
 
 const SMALL: &str = r#"
 [experiment]
@@ -62,24 +62,6 @@ fn text(o: &Output) -> (String, String) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
-}
-
-/// runs.csv without its fit_seconds column.
-fn runs_without_time(dir: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
-    let col = r
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "fit_seconds")
-        .unwrap();
-    r.records()
-        .map(|row| {
-            let mut row: Vec<String> = row.unwrap().iter().map(str::to_owned).collect();
-            row[col].clear();
-            row
-        })
-        .collect()
 }
 
 #[test]
@@ -240,7 +222,7 @@ seed = [0, 1, 2, 3]
 
 #[cfg(unix)]
 #[test]
-fn a_shard_stopped_by_sigterm_ends_between_two_lines_and_resumes() {
+fn a_shard_runs_once_and_stopped_by_sigterm_ends_between_two_lines_and_resumes() {
     let tmp = tempfile::tempdir().unwrap();
     let grid = tmp.path().join("slow.toml");
     fs::write(&grid, SLOW).unwrap();
@@ -261,6 +243,12 @@ fn a_shard_stopped_by_sigterm_ends_between_two_lines_and_resumes() {
         assert!(t0.elapsed() < Duration::from_secs(60), "no cell finished");
         sleep(Duration::from_millis(5));
     }
+    // A second process for the same shard stops at once and names the first.
+    let second = run(&shard, &grid, &out);
+    let (_, err) = text(&second);
+    assert!(!second.status.success());
+    assert!(err.contains("shard 0/1 is already being run"), "{err}");
+    assert!(err.contains(&format!("pid {}", child.id())), "{err}");
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -9,31 +9,55 @@
 
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
+mod common;
+
+use common::{bin, runs_without_time};
+
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::{Command, Output, Stdio},
     thread::sleep,
     time::{Duration, Instant},
 };
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clusterlab"))
-}
-
 /// Whether a Slurm controller answers; `Err` says why not.
 fn slurm_reachable() -> Result<(), String> {
-    match Command::new("sinfo").args(["-h", "-o", "%T"]).output() {
-        Err(e) => Err(format!("sinfo cannot be run ({e}): Slurm is not installed")),
-        Ok(o) if !o.status.success() => Err(format!(
-            "sinfo failed: {} (start one with scripts/slurm-local start, then eval \"$(scripts/slurm-local env)\")",
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Ok(o) if String::from_utf8_lossy(&o.stdout).trim().is_empty() => {
-            Err("the cluster has no node".into())
-        }
-        Ok(_) => Ok(()),
+    // Without a configuration file sinfo retries for a minute: look for it first.
+    let conf = std::env::var_os("SLURM_CONF")
+        .map_or_else(|| PathBuf::from("/etc/slurm/slurm.conf"), PathBuf::from);
+    if !conf.is_file() {
+        return Err(format!(
+            "there is no Slurm configuration at {} (start a cluster with scripts/slurm-local \
+             start, then eval \"$(scripts/slurm-local env)\")",
+            conf.display()
+        ));
     }
+    let mut child = Command::new("sinfo")
+        .args(["-h", "-o", "%T"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("sinfo cannot be run ({e}): Slurm is not installed"))?;
+    let t0 = Instant::now();
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if t0.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            return Err("sinfo did not answer within 20 s: the controller is not running".into());
+        }
+        sleep(Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!(
+            "sinfo failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ));
+    }
+    if String::from_utf8_lossy(&o.stdout).trim().is_empty() {
+        return Err("the cluster has no node".into());
+    }
+    Ok(())
 }
 
 /// `true` when the test can run; without a cluster it is skipped, unless CI requires one.
@@ -44,7 +68,12 @@ fn have_slurm() -> bool {
             panic!("CLUSTERLAB_REQUIRE_SLURM is set, but {why}")
         }
         Err(why) => {
-            eprintln!("skipped: the Slurm end-to-end test needs a cluster: {why}");
+            // Straight to the terminal: the test harness captures `eprintln!` of passing tests.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: the Slurm end-to-end test needs a cluster: {why}"
+            );
             false
         }
     }
@@ -71,24 +100,6 @@ fn slurm(grid: &Path, out: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-/// runs.csv without its fit_seconds column.
-fn runs_without_time(dir: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
-    let col = r
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "fit_seconds")
-        .unwrap();
-    r.records()
-        .map(|row| {
-            let mut row: Vec<String> = row.unwrap().iter().map(str::to_owned).collect();
-            row[col].clear();
-            row
-        })
-        .collect()
 }
 
 fn assert_same_results(a: &Path, b: &Path) {
@@ -169,6 +180,12 @@ fn k_sweep_as_a_slurm_array_merges_to_the_local_run_and_a_lost_shard_is_resubmit
     assert_same_results(&local, &out);
     let jobs = fs::read_to_string(out.join("slurm/jobs.tsv")).unwrap();
     assert_eq!(jobs.lines().count(), 1 + 2, "{jobs}");
+
+    // More tasks than the cluster's MaxArraySize (Slurm's default, 1001) are refused with it.
+    let o = slurm(&k_sweep(), &out, &["--tasks", "1002", "--submit"]);
+    let all = text(&o);
+    assert!(!o.status.success(), "{all}");
+    assert!(all.contains("MaxArraySize (1001)"), "{all}");
 }
 
 /// Slow enough that the array can be cancelled in the middle.
@@ -243,7 +260,7 @@ fn a_cancelled_array_keeps_whole_journals_and_its_resubmission_finishes() {
     let (cells, whole) = journal_cells(&out);
     assert!(whole);
     assert_eq!(cells, 48, "every cell once");
-    assert_eq!(runs_without_time(&out).len(), 48);
+    assert_eq!(runs_without_time(&out).lines().count(), 1 + 48);
 }
 
 fn journal_cells_or_zero(dir: &Path) -> usize {

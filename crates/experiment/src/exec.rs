@@ -415,8 +415,8 @@ pub fn saved_plan(dir: &Path) -> Result<Plan, Error> {
         source,
     })?;
     let mut grid = None;
-    for (path, shard) in Journals::paths(dir)?.into_iter().rev() {
-        if let Some(h) = JournalFile::read_header(&path, shard)? {
+    for (path, _) in Journals::paths(dir)?.into_iter().rev() {
+        if let Some(h) = JournalFile::read_header(&path)? {
             grid = Some(h.grid);
             break;
         }

@@ -105,6 +105,20 @@ impl SlurmArgs {
         let out = std::path::absolute(&out).context("making the results folder's path absolute")?;
         let grid = std::path::absolute(&self.grid).context("making the grid's path absolute")?;
         let exe = std::env::current_exe().context("finding the clusterlab binary")?;
+        // A cluster that cannot take the array is found before anything is written.
+        let sbatch = if self.submit { on_path("sbatch") } else { None };
+        if sbatch.is_some() {
+            let max = max_array_size();
+            if self.tasks > max {
+                bail!(
+                    "--tasks {} is more than this cluster's MaxArraySize ({max}): a job array's \
+                     indices run from 0 to {}; use --tasks {max} or fewer (each task then runs \
+                     more cells)",
+                    self.tasks,
+                    max - 1
+                );
+            }
+        }
         let slurm_dir = out.join("slurm");
         {
             // The folder must be clusterlab's, and no shard or run may be writing it now.
@@ -152,7 +166,7 @@ impl SlurmArgs {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let sbatch = on_path("sbatch").with_context(|| {
+        let sbatch = sbatch.with_context(|| {
             format!(
                 "sbatch is not on PATH, so this machine cannot submit Slurm jobs (run this on \
                  the cluster's login node, or submit {} and {} there by hand)",
@@ -160,16 +174,6 @@ impl SlurmArgs {
                 merge_path.display()
             )
         })?;
-        let max = max_array_size();
-        if self.tasks > max {
-            bail!(
-                "--tasks {} is more than this cluster's MaxArraySize ({max}): a job array's \
-                 indices run from 0 to {}; use --tasks {max} or fewer (each task then runs more \
-                 cells)",
-                self.tasks,
-                max - 1
-            );
-        }
         refuse_if_active(&slurm_dir)?;
         let array = match &spec {
             Some(spec) => Some(sbatch_parsable(
@@ -630,13 +634,14 @@ fn wait_for(plan: &Plan, out: &Path, submitted: &Submitted) -> anyhow::Result<Ex
         t0.elapsed().as_secs_f64(),
         log.display()
     );
-    Ok(
-        if state == "COMPLETED" && code == Some(0) || state == "ENDED" && code == Some(0) {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        },
-    )
+    // The merge's own exit status (1 when cells are missing or failed); a merge that Slurm
+    // cancelled or timed out without a status fails.
+    Ok(match code {
+        Some(c) if matches!(state.as_str(), "COMPLETED" | "FAILED" | "ENDED") => {
+            ExitCode::from(u8::try_from(c).unwrap_or(1))
+        }
+        _ => ExitCode::FAILURE,
+    })
 }
 
 #[cfg(test)]

@@ -231,8 +231,7 @@ impl JournalFile {
 impl JournalFile {
     /// Only the header of the journal at `path` (`None` for a missing file or a journal
     /// without one).
-    pub fn read_header(path: &Path, shard: Option<Shard>) -> Result<Option<JournalHeader>, Error> {
-        let _ = shard;
+    pub fn read_header(path: &Path) -> Result<Option<JournalHeader>, Error> {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -315,13 +314,16 @@ impl Journal {
     }
 
     /// Writes one JSON line in a single `write` call, so that a process killed at any moment
-    /// leaves whole lines and at most one partial last line.
+    /// leaves whole lines and at most one partial last line, and while holding
+    /// [`hold_writes`](crate::record::hold_writes), so that a process ending on a signal leaves
+    /// none.
     fn write_line(&mut self, value: &impl Serialize) -> Result<(), Error> {
         let mut line = serde_json::to_vec(value).map_err(|e| Error::Json {
             path: self.path.clone(),
             source: e,
         })?;
         line.push(b'\n');
+        let _writing = crate::record::hold_writes();
         self.out.write_all(&line).map_err(|source| Error::Io {
             path: self.path.clone(),
             source,

@@ -1,8 +1,9 @@
 //! What a run writes: the journal of finished cells, the tables, the models, the run's inputs
 //! and `meta.json`.
 //!
-//! - [`journal`]: `cells.jsonl`, one line per finished cell, appended as it finishes, so an
-//!   interrupted run loses nothing it finished;
+//! - [`journal`]: `cells.jsonl` (or a shard's `shards/I-of-N.jsonl`), one line per finished
+//!   cell, appended as it finishes, so an interrupted run loses nothing it finished, and read
+//!   back together by every run and by `merge`;
 //! - [`tables`]: `runs.csv`, `summary.csv` and `best_k.csv`, made from the journal in grid
 //!   order and written through the [schema](crate::schema);
 //! - [`files`]: the grid as run, the data, the model files and `meta.json`.
