@@ -287,25 +287,25 @@ pub fn shard_text(plan: &Plan, shard: Shard) -> String {
         100.0 / shard.count() as f64
     );
     for i in cells {
-        let c = &plan.cells[i];
-        let k = c.k.map(|k| format!(" k={k}")).unwrap_or_default();
-        let axes: String = c
-            .axes
-            .iter()
-            .map(|(n, v)| format!(" {n}={}", clusterlab_experiment::grid::value_text(v)))
-            .collect();
         let share = if total > 0.0 {
             100.0 * part.work(i) / total
         } else {
             0.0
         };
-        let _ = writeln!(
-            s,
-            "  {} {}{k}{axes} seed={} ({share:.2}%)",
-            c.id, c.model, c.seed
-        );
+        let _ = writeln!(s, "  {} ({share:.2}%)", cell_text(&plan.cells[i]));
     }
     s
+}
+
+/// One cell on a line: `id model k=K axis=value ... seed=S`.
+fn cell_text(c: &clusterlab_experiment::grid::Cell) -> String {
+    let k = c.k.map(|k| format!(" k={k}")).unwrap_or_default();
+    let axes: String = c
+        .axes
+        .iter()
+        .map(|(n, v)| format!(" {n}={}", clusterlab_experiment::grid::value_text(v)))
+        .collect();
+    format!("{} {}{k}{axes} seed={}", c.id, c.model, c.seed)
 }
 
 /// What `--dry-run` prints.
@@ -347,7 +347,30 @@ pub fn dry_run_text(plan: &Plan, out: &Path) -> String {
             let _ = writeln!(s, "  {name}: {}", values.join(", "));
         }
     }
-    let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    if plan.excluded > 0 {
+        let _ = writeln!(
+            s,
+            "total: {} cells ({} left out by [grid] exclude)",
+            plan.cells.len(),
+            plan.excluded
+        );
+    } else {
+        let _ = writeln!(s, "total: {} cells", plan.cells.len());
+    }
+    // The cells themselves, when they fit on a screen (`--shard 0/1` lists any number).
+    const LISTED: usize = 60;
+    if plan.cells.len() <= LISTED {
+        let _ = writeln!(s, "cells:");
+        for c in &plan.cells {
+            let _ = writeln!(s, "  {}", cell_text(c));
+        }
+    } else {
+        let _ = writeln!(
+            s,
+            "cells: {} (`--dry-run --shard 0/1` lists them all)",
+            plan.cells.len()
+        );
+    }
     let metrics: Vec<&str> = plan.metrics.iter().map(|m| m.name()).collect();
     let _ = writeln!(s, "metrics: {}", metrics.join(", "));
     let stems: Vec<String> = plan.plots.iter().map(|p| p.file_stem()).collect();

@@ -140,6 +140,19 @@ pub struct Axis {
     pub path: String,
     /// The values, in order.
     pub values: Vec<AxisValue>,
+    /// Whether the axis is one of `[grid.zip]`'s paired axes, whose values advance together
+    /// instead of as a product.
+    pub zip: bool,
+}
+
+/// One table of `[grid] exclude = [...]`: the cells whose values match every key are left out
+/// of the grid.
+#[derive(Debug, Clone)]
+pub struct Exclusion {
+    /// Where the table was written.
+    pub span: Range<usize>,
+    /// The keys (`model`, `k`, `seed`, a parameter axis or `data.<key>`) and their values.
+    pub conditions: Vec<(Key, AxisValue)>,
 }
 
 /// A grid file as written: sections, models, axes and plot tables, with positions.
@@ -155,6 +168,8 @@ pub struct GridFile {
     pub models: Vec<ModelSection>,
     /// Every axis, in file order.
     pub axes: Vec<Axis>,
+    /// `[grid] exclude = [...]`, in file order.
+    pub exclusions: Vec<Exclusion>,
     /// The `[[plot]]` tables, as written.
     pub plots: Vec<Node>,
     /// The algorithms the file's models were looked up in.
@@ -252,7 +267,7 @@ impl GridFile {
         let experiment = p.experiment(source::get(table, "experiment"));
         let data = p.data(source::get(table, "data"));
         let models = p.models(source::get(table, "model"));
-        let axes = p.axes(source::get(table, "grid"), &models);
+        let (axes, exclusions) = p.axes(source::get(table, "grid"), &models);
         let plots = p.plots(source::get(table, "plot"));
         let grid = GridFile {
             source,
@@ -260,6 +275,7 @@ impl GridFile {
             data,
             models,
             axes,
+            exclusions,
             plots,
             registry,
         };
@@ -563,14 +579,29 @@ impl Parser<'_> {
         out
     }
 
-    fn axes(&mut self, entry: Option<&(Key, Node)>, models: &[ModelSection]) -> Vec<Axis> {
+    fn axes(
+        &mut self,
+        entry: Option<&(Key, Node)>,
+        models: &[ModelSection],
+    ) -> (Vec<Axis>, Vec<Exclusion>) {
         let mut out = Vec::new();
-        let Some(entry) = entry else { return out };
+        let mut exclusions = Vec::new();
+        let Some(entry) = entry else {
+            return (out, exclusions);
+        };
         let Some(table) = self.expect_table(entry, "grid") else {
-            return out;
+            return (out, exclusions);
         };
         for e in table {
             let (key, node) = e;
+            if key.name == "exclude" {
+                exclusions = self.exclusions(node);
+                continue;
+            }
+            if key.name == "zip" && node.as_table().is_some() && !is_range(node) {
+                self.zip(node, &mut out);
+                continue;
+            }
             let scope = if key.name == "data" {
                 Some(Scope::Data)
             } else {
@@ -589,6 +620,7 @@ impl Parser<'_> {
                                 key: k.clone(),
                                 path,
                                 values,
+                                zip: false,
                             });
                         }
                     }
@@ -600,7 +632,7 @@ impl Parser<'_> {
                         .chain(["data"])
                         .collect();
                     let mut msg = format!(
-                        "[grid.{}] names no model: expected `data` or a model's name ({})",
+                        "[grid.{}] names no model: expected `data`, `zip` or a model's name ({})",
                         key.name,
                         names[..names.len() - 1]
                             .iter()
@@ -608,7 +640,10 @@ impl Parser<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
-                    msg.push_str(&crate::text::suggestion(&key.name, names.iter().copied()));
+                    msg.push_str(&crate::text::suggestion(
+                        &key.name,
+                        names.iter().copied().chain(["zip"]),
+                    ));
                     self.push(&key.span, &format!("grid.{}", key.name), msg);
                 }
                 _ => {
@@ -619,6 +654,7 @@ impl Parser<'_> {
                             key: key.clone(),
                             path,
                             values,
+                            zip: false,
                         });
                     }
                 }
@@ -643,6 +679,116 @@ impl Parser<'_> {
                         .push(self.src.problem(&a.key.span, &a.path, msg));
                 }
             }
+        }
+        (out, exclusions)
+    }
+
+    /// `[grid.zip]`: axes of one length whose values advance together (the i-th value of each
+    /// goes into the same cells), applying to every model that has the parameter, like `[grid]`.
+    fn zip(&mut self, node: &Node, out: &mut Vec<Axis>) {
+        let Some(sub) = node.as_table() else { return };
+        let mut first: Option<(String, usize)> = None;
+        for (k, v) in sub {
+            let path = format!("grid.zip.{}", k.name);
+            if k.name == "seed" {
+                self.push(
+                    &k.span,
+                    &path,
+                    "seeds cannot be paired: every configuration runs with every seed; put \
+                     `seed` in [grid]",
+                );
+                continue;
+            }
+            let Some(values) = self.axis_values(v, &path) else {
+                continue;
+            };
+            match &first {
+                None => first = Some((path.clone(), values.len())),
+                Some((p, n)) if *n != values.len() => {
+                    let msg = format!(
+                        "paired axes advance together, so they need lists of one length: this one \
+                         has {} values, `{p}` has {n}",
+                        values.len()
+                    );
+                    self.push(&v.span, &path, msg);
+                    continue;
+                }
+                Some(_) => {}
+            }
+            out.push(Axis {
+                scope: Scope::All,
+                key: k.clone(),
+                path,
+                values,
+                zip: true,
+            });
+        }
+        if first.is_none() {
+            self.push(&node.span, "grid.zip", "[grid.zip] needs at least one axis");
+        }
+    }
+
+    /// `[grid] exclude = [{ model = "gmm", k = 1 }, ...]`: tables of scalar values.
+    fn exclusions(&mut self, node: &Node) -> Vec<Exclusion> {
+        let mut out = Vec::new();
+        let NodeValue::Array(items) = &node.value else {
+            self.push(
+                &node.span,
+                "grid.exclude",
+                format!(
+                    "expected a list of tables such as [{{ model = \"gmm\", k = 1 }}], found {}",
+                    node.value.type_name()
+                ),
+            );
+            return out;
+        };
+        for item in items {
+            let Some(table) = item.as_table() else {
+                self.push(
+                    &item.span,
+                    "grid.exclude",
+                    format!(
+                        "an exclusion is a table such as {{ model = \"gmm\", k = 1 }}, found {}",
+                        item.value.type_name()
+                    ),
+                );
+                continue;
+            };
+            if table.is_empty() {
+                self.push(
+                    &item.span,
+                    "grid.exclude",
+                    "an empty exclusion would leave out every cell",
+                );
+                continue;
+            }
+            let mut conditions = Vec::new();
+            for (k, v) in table {
+                let path = format!("grid.exclude.{}", k.name);
+                if matches!(v.value, NodeValue::Array(_) | NodeValue::Table(_)) {
+                    self.push(
+                        &v.span,
+                        &path,
+                        format!(
+                            "an exclusion gives one value per key (write one exclusion per \
+                             value), found {}",
+                            v.value.type_name()
+                        ),
+                    );
+                    continue;
+                }
+                conditions.push((
+                    k.clone(),
+                    AxisValue {
+                        value: v.to_toml(),
+                        span: v.span.clone(),
+                    },
+                ));
+            }
+            out.push(Exclusion {
+                span: item.span.clone(),
+                conditions,
+            });
         }
         out
     }

@@ -154,6 +154,8 @@ pub struct Plan {
     /// What a user should know before the cells run (not errors): models with more free
     /// parameters than the data has samples, ...
     pub warnings: Vec<String>,
+    /// Cells that `[grid] exclude` left out.
+    pub excluded: usize,
 }
 
 impl Plan {
@@ -201,7 +203,10 @@ impl GridFile {
     /// to be run when there are none.
     pub(crate) fn plan_collect(self, problems: &mut Vec<Problem>) -> Plan {
         let datasets = self.datasets(problems);
-        let (cells, models) = self.cells(&datasets, problems);
+        let (cells, mut models) = self.cells(&datasets, problems);
+        let before = cells.len();
+        let cells = self.exclude(cells, &mut models, problems);
+        let excluded = before - cells.len();
         let mut axis_columns: Vec<String> = Vec::new();
         for c in &cells {
             for (name, _) in &c.axes {
@@ -225,7 +230,105 @@ impl GridFile {
             metrics,
             gap_refs,
             warnings,
+            excluded,
         }
+    }
+
+    /// `[grid] exclude`: leaves out the cells that match every key of an exclusion, and
+    /// renumbers the others. A key that names nothing in the grid, and an exclusion that
+    /// matches no cell (a typo in a value), are problems of the file.
+    fn exclude(
+        &self,
+        cells: Vec<Cell>,
+        models: &mut [ModelPlan],
+        problems: &mut Vec<Problem>,
+    ) -> Vec<Cell> {
+        if self.exclusions.is_empty() {
+            return cells;
+        }
+        let src = &self.source;
+        let mut known: Vec<String> = vec!["model".into(), "k".into(), "seed".into()];
+        for c in &cells {
+            for (name, _) in &c.axes {
+                if !known.contains(name) {
+                    known.push(name.clone());
+                }
+            }
+        }
+        for m in &self.models {
+            known.extend(m.kind.k_param.map(str::to_owned));
+        }
+        let mut usable = vec![true; self.exclusions.len()];
+        for (i, ex) in self.exclusions.iter().enumerate() {
+            for (key, _) in &ex.conditions {
+                if !known.contains(&key.name) {
+                    let mut msg = format!(
+                        "an exclusion matches on `model`, `k`, `seed` or an axis of the grid; \
+                         `{}` is none of them",
+                        key.name
+                    );
+                    msg.push_str(&crate::text::suggestion(
+                        &key.name,
+                        known.iter().map(String::as_str),
+                    ));
+                    problems.push(src.problem(
+                        &key.span,
+                        format!("grid.exclude.{}", key.name),
+                        msg,
+                    ));
+                    usable[i] = false;
+                }
+            }
+        }
+        let matches = |ex: &super::Exclusion, c: &Cell| {
+            ex.conditions
+                .iter()
+                .all(|(key, v)| match key.name.as_str() {
+                    "model" => v.value.as_str() == Some(c.model.as_str()),
+                    "seed" => {
+                        v.value.as_integer().and_then(|s| u64::try_from(s).ok()) == Some(c.seed)
+                    }
+                    n if n == "k" || c.kind.is_k(n) => {
+                        c.k.is_some()
+                            && v.value.as_integer().and_then(|k| usize::try_from(k).ok()) == c.k
+                    }
+                    n => c
+                        .axes
+                        .iter()
+                        .any(|(name, val)| name == n && *val == v.value),
+                })
+        };
+        let mut hits = vec![0usize; self.exclusions.len()];
+        let mut kept: Vec<Cell> = cells
+            .into_iter()
+            .filter(|c| {
+                let mut drop = false;
+                for (i, ex) in self.exclusions.iter().enumerate() {
+                    if usable[i] && matches(ex, c) {
+                        hits[i] += 1;
+                        drop = true;
+                    }
+                }
+                !drop
+            })
+            .collect();
+        for (i, ex) in self.exclusions.iter().enumerate() {
+            if usable[i] && hits[i] == 0 {
+                problems.push(src.problem(
+                    &ex.span,
+                    "grid.exclude",
+                    "this exclusion matches no cell of the grid: check each value against the \
+                     axes (`clusterlab run --dry-run` lists them)",
+                ));
+            }
+        }
+        for (i, c) in kept.iter_mut().enumerate() {
+            c.index = i;
+        }
+        for m in models.iter_mut() {
+            m.n_cells = kept.iter().filter(|c| c.model == m.name).count();
+        }
+        kept
     }
 
     /// The metrics to compute: as listed, or the defaults for the data.
@@ -592,18 +695,37 @@ impl GridFile {
                 }
             }
             let mut n_cells = 0;
-            let combos = odometer(&others.iter().map(|a| a.values.len()).collect::<Vec<_>>());
+            // The free axes each advance on their own (first outermost); the paired axes of
+            // [grid.zip] (K among them, when it is paired) share one index, innermost of the
+            // axes and outside K.
+            let zip_len = axes.iter().filter(|a| a.zip).map(|a| a.values.len()).min();
+            let k_zipped = axes.iter().any(|a| a.zip && kind.is_k(&a.key.name));
+            let free: Vec<usize> = (0..others.len()).filter(|&i| !others[i].zip).collect();
+            let mut lens: Vec<usize> = free.iter().map(|&i| others[i].values.len()).collect();
+            lens.extend(zip_len);
+            let combos = odometer(&lens);
             // Configurations do not depend on the data or the seed: build each once.
             let mut built: Vec<Built> = Vec::new();
             for combo in &combos {
+                let zip_at = zip_len.map(|_| combo[combo.len() - 1]);
+                let index: Vec<usize> = (0..others.len())
+                    .map(|i| match free.iter().position(|&f| f == i) {
+                        Some(p) => combo[p],
+                        None => zip_at.unwrap_or(0),
+                    })
+                    .collect();
                 let axis_values: Vec<(String, toml::Value)> = others
                     .iter()
-                    .zip(combo)
+                    .zip(&index)
                     .map(|(a, &i)| (a.key.name.clone(), a.values[i].value.clone()))
                     .collect();
-                for k in &ks {
+                let ks_here: Vec<&KValue> = match (k_zipped, zip_at) {
+                    (true, Some(i)) => ks.get(i).into_iter().collect(),
+                    _ => ks.iter().collect(),
+                };
+                for k in ks_here {
                     let mut entries = fixed.clone();
-                    for (a, &i) in others.iter().zip(combo) {
+                    for (a, &i) in others.iter().zip(&index) {
                         entries.push(Entry {
                             name: a.key.name.clone(),
                             value: a.values[i].value.clone(),
@@ -674,16 +796,35 @@ impl GridFile {
                 }
             }
             let mut summary: Vec<(String, Vec<String>)> = Vec::new();
-            if kind.k_param.is_some() {
+            if kind.k_param.is_some() && !k_zipped {
                 let ks = ks.iter().flatten().map(|(k, _)| k.to_string()).collect();
                 summary.push(("k".into(), ks));
             }
             summary.push(("seed".into(), seeds.iter().map(u64::to_string).collect()));
-            for a in &others {
+            for a in others.iter().filter(|a| !a.zip) {
                 summary.push((
                     a.key.name.clone(),
                     a.values.iter().map(|v| value_text(&v.value)).collect(),
                 ));
+            }
+            if let Some(n) = zip_len {
+                // Paired values as tuples: `k + n_init: (2, 1), (3, 5)`.
+                let paired: Vec<&Axis> = axes.iter().copied().filter(|a| a.zip).collect();
+                let name = paired
+                    .iter()
+                    .map(|a| a.key.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                let tuples = (0..n)
+                    .map(|i| {
+                        let vals: Vec<String> = paired
+                            .iter()
+                            .map(|a| value_text(&a.values[i].value))
+                            .collect();
+                        format!("({})", vals.join(", "))
+                    })
+                    .collect();
+                summary.push((format!("{name} (paired)"), tuples));
             }
             plans.push(ModelPlan {
                 name: model.name.clone(),

@@ -11,7 +11,6 @@ use std::{
 };
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use toml::Spanned;
 
 /// The text of a grid file, with what is needed to turn byte offsets into lines and columns.
 #[derive(Debug, Clone)]
@@ -196,8 +195,23 @@ pub fn get<'a>(table: &'a [(Key, Node)], name: &str) -> Option<&'a (Key, Node)> 
     table.iter().find(|(k, _)| k.name == name)
 }
 
-/// The serde shape that captures spans: toml's deserializer fills [`Spanned`] at any depth.
-struct SpannedNode(Spanned<RawValue>);
+/// The serde shape that captures spans, through the protocol of `serde_spanned` (toml's
+/// `Spanned`): asked for a struct of this name and these fields, toml's deserializer hands
+/// over a value's or a key's span and the value itself. Unlike `Spanned`, this accepts what
+/// toml has no span for: the tables that a dotted header creates implicitly (`grid` in
+/// `[grid.gmm]` with no `[grid]` above) and their keys, which are then placed at their first
+/// entry.
+struct SpannedNode {
+    span: Option<Range<usize>>,
+    value: RawValue,
+}
+
+/// The protocol's struct name and fields.
+const SPANNED: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_START: &str = "$__serde_spanned_private_start";
+const SPANNED_END: &str = "$__serde_spanned_private_end";
+const SPANNED_VALUE: &str = "$__serde_spanned_private_value";
+const SPANNED_FIELDS: &[&str] = &[SPANNED_START, SPANNED_END, SPANNED_VALUE];
 
 enum RawValue {
     Str(String),
@@ -205,13 +219,28 @@ enum RawValue {
     Float(f64),
     Bool(bool),
     Array(Vec<SpannedNode>),
-    Table(Vec<(Spanned<String>, SpannedNode)>),
+    Table(Vec<(Option<Range<usize>>, String, SpannedNode)>),
 }
 
 impl SpannedNode {
+    /// Where the value starts: its own span, or that of its first entry that has one.
+    fn resolved_span(&self) -> Range<usize> {
+        if let Some(s) = &self.span {
+            return s.clone();
+        }
+        match &self.value {
+            RawValue::Table(t) => t
+                .iter()
+                .find_map(|(k, _, v)| k.clone().or_else(|| Some(v.resolved_span())))
+                .unwrap_or(0..0),
+            RawValue::Array(a) => a.first().map_or(0..0, SpannedNode::resolved_span),
+            _ => 0..0,
+        }
+    }
+
     fn into_node(self) -> Node {
-        let span = self.0.span();
-        let value = match self.0.into_inner() {
+        let span = self.resolved_span();
+        let value = match self.value {
             RawValue::Str(s) => NodeValue::Str(s),
             RawValue::Int(i) => NodeValue::Int(i),
             RawValue::Float(x) => NodeValue::Float(x),
@@ -219,12 +248,10 @@ impl SpannedNode {
             RawValue::Array(a) => NodeValue::Array(a.into_iter().map(Self::into_node).collect()),
             RawValue::Table(t) => NodeValue::Table(
                 t.into_iter()
-                    .map(|(k, v)| {
-                        let key = Key {
-                            span: k.span(),
-                            name: k.into_inner(),
-                        };
-                        (key, v.into_node())
+                    .map(|(span, name, v)| {
+                        // A key without a span of its own is placed where its table is.
+                        let span = span.unwrap_or_else(|| v.resolved_span());
+                        (Key { span, name }, v.into_node())
                     })
                     .collect(),
             ),
@@ -235,7 +262,77 @@ impl SpannedNode {
 
 impl<'de> Deserialize<'de> for SpannedNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Spanned::<RawValue>::deserialize(d).map(SpannedNode)
+        d.deserialize_struct(SPANNED, SPANNED_FIELDS, NodeVisitor)
+    }
+}
+
+/// Reads a value with its span (the protocol's map) or without one (anything else).
+struct NodeVisitor;
+
+impl NodeVisitor {
+    fn bare(value: RawValue) -> SpannedNode {
+        SpannedNode { span: None, value }
+    }
+}
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = SpannedNode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a TOML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<SpannedNode, E> {
+        Ok(Self::bare(RawValue::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<SpannedNode, E> {
+        Ok(Self::bare(RawValue::Int(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<SpannedNode, E> {
+        RawVisitor.visit_u64(v).map(Self::bare)
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<SpannedNode, E> {
+        Ok(Self::bare(RawValue::Float(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<SpannedNode, E> {
+        Ok(Self::bare(RawValue::Str(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<SpannedNode, E> {
+        Ok(Self::bare(RawValue::Str(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SpannedNode, A::Error> {
+        RawVisitor.visit_seq(seq).map(Self::bare)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpannedNode, A::Error> {
+        let Some(first) = map.next_key::<SpannedKey>()? else {
+            return Ok(Self::bare(RawValue::Table(Vec::new())));
+        };
+        if first.span.is_none() && first.name == SPANNED_START {
+            // The protocol: start, end, then the value.
+            let start = map.next_value::<usize>()?;
+            let (mut end, mut value) = (None, None);
+            while let Some(field) = map.next_key::<String>()? {
+                match field.as_str() {
+                    SPANNED_END => end = Some(map.next_value::<usize>()?),
+                    SPANNED_VALUE => value = Some(map.next_value::<RawValue>()?),
+                    other => {
+                        return Err(de::Error::custom(format!(
+                            "unexpected span field `{other}`"
+                        )));
+                    }
+                }
+            }
+            let value = value.ok_or_else(|| de::Error::custom("a span without its value"))?;
+            return Ok(SpannedNode {
+                span: end.map(|e| start..e),
+                value,
+            });
+        }
+        // A table toml has no span for: its entries, the first one already read.
+        let v = map.next_value::<SpannedNode>()?;
+        let mut out = vec![(first.span, first.name, v)];
+        RawVisitor::rest_of_table(&mut map, &mut out)?;
+        Ok(Self::bare(RawValue::Table(out)))
     }
 }
 
@@ -246,6 +343,31 @@ impl<'de> Deserialize<'de> for RawValue {
 }
 
 struct RawVisitor;
+
+impl RawVisitor {
+    /// Reads a table's remaining entries into `out`, then puts them in file order: toml's
+    /// deserializer hands tables over in key order, and file order is what the grid's
+    /// documented cell order follows.
+    fn rest_of_table<'de, A: MapAccess<'de>>(
+        map: &mut A,
+        out: &mut Vec<(Option<Range<usize>>, String, SpannedNode)>,
+    ) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<SpannedKey>()? {
+            let v = map.next_value::<SpannedNode>()?;
+            out.push((k.span, k.name, v));
+        }
+        if out
+            .iter()
+            .any(|(_, name, _)| name.starts_with("$__toml_private"))
+        {
+            return Err(de::Error::custom(
+                "dates and times are not used in grid files",
+            ));
+        }
+        out.sort_by_key(|(span, _, v)| span.clone().unwrap_or_else(|| v.resolved_span()).start);
+        Ok(())
+    }
+}
 
 impl<'de> Visitor<'de> for RawVisitor {
     type Value = RawValue;
@@ -283,19 +405,62 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
         let mut out = Vec::new();
-        while let Some(k) = map.next_key::<Spanned<String>>()? {
-            if k.get_ref().starts_with("$__toml_private") {
-                return Err(de::Error::custom(
-                    "dates and times are not used in grid files",
-                ));
-            }
-            let v = map.next_value::<SpannedNode>()?;
-            out.push((k, v));
-        }
-        // toml's deserializer hands tables over in key order, not file order; file order is
-        // what the grid's documented cell order follows, so restore it from the spans.
-        out.sort_by_key(|(k, _)| k.span().start);
+        Self::rest_of_table(&mut map, &mut out)?;
         Ok(RawValue::Table(out))
+    }
+}
+
+/// A table's key, with its span when toml has one (read through the same protocol).
+struct SpannedKey {
+    span: Option<Range<usize>>,
+    name: String,
+}
+
+impl<'de> Deserialize<'de> for SpannedKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct(SPANNED, SPANNED_FIELDS, KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = SpannedKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<SpannedKey, E> {
+        Ok(SpannedKey {
+            span: None,
+            name: v.to_owned(),
+        })
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<SpannedKey, E> {
+        Ok(SpannedKey {
+            span: None,
+            name: v,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpannedKey, A::Error> {
+        let (mut start, mut end, mut name) = (None, None, None);
+        while let Some(field) = map.next_key::<String>()? {
+            match field.as_str() {
+                SPANNED_START => start = Some(map.next_value::<usize>()?),
+                SPANNED_END => end = Some(map.next_value::<usize>()?),
+                SPANNED_VALUE => name = Some(map.next_value::<String>()?),
+                other => {
+                    return Err(de::Error::custom(format!("unexpected key field `{other}`")));
+                }
+            }
+        }
+        Ok(SpannedKey {
+            span: start.zip(end).map(|(s, e)| s..e),
+            name: name.ok_or_else(|| de::Error::custom("a key without its name"))?,
+        })
     }
 }
 
@@ -332,6 +497,21 @@ mod tests {
             .map(|(k, _)| k.name.as_str())
             .collect();
         assert_eq!(names, ["zeta", "alpha", "k"]);
+    }
+
+    #[test]
+    fn a_table_made_by_a_dotted_header_alone_is_read() {
+        // No [grid] above [grid.gmm]: toml creates `grid` implicitly, with no span of its key.
+        let text = "[data]\nkind = \"blobs\"\n\n[grid.gmm]\nk = [1, 2]\n";
+        let src = Source::new("g.toml", text);
+        let root = Node::parse(text).unwrap();
+        let (grid_key, grid) = get(root.as_table().unwrap(), "grid").unwrap();
+        let (gmm_key, gmm) = get(grid.as_table().unwrap(), "gmm").unwrap();
+        let (k, _) = get(gmm.as_table().unwrap(), "k").unwrap();
+        assert_eq!(src.position(k.span.start), (5, 1));
+        assert_eq!(src.position(gmm_key.span.start).0, 4);
+        // The implicit key is placed where its table is written.
+        assert_eq!(src.position(grid_key.span.start).0, 4);
     }
 
     #[test]
