@@ -8,24 +8,28 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    dunn::dunn_score,
     external::{
         adjusted_mutual_info_score, adjusted_rand_score, homogeneity_completeness_v_measure,
         normalized_mutual_info_score,
     },
     internal::{SilhouetteSample, calinski_harabasz_score, davies_bouldin_score, silhouette_score},
     labels::Encoded,
+    scatter::ClusterScatter,
 };
 
-/// Above this many samples, the default silhouette is computed on a seeded sample of this size.
+/// Above this many samples, the default silhouette (and Dunn's index) is computed on a seeded
+/// sample of this size.
 pub const DEFAULT_SILHOUETTE_EXACT_LIMIT: usize = 10_000;
 
 /// How [`evaluate`] computes the silhouette.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvaluateOptions {
-    /// Compute the silhouette on a seeded random sample of this many samples; `None` for the
-    /// exact value on all samples. A size at least the number of samples is exact too.
+    /// Compute the silhouette, and Dunn's index, on a seeded random sample of this many
+    /// samples (the same for both); `None` for the exact values on all samples. A size at
+    /// least the number of samples is exact too.
     pub silhouette_sample_size: Option<usize>,
-    /// Seed of the silhouette's sample.
+    /// Seed of the silhouette's (and Dunn's) sample.
     pub seed: u64,
 }
 
@@ -77,11 +81,20 @@ pub enum Metric {
     Completeness,
     /// V-measure against the ground truth.
     VMeasure,
+    /// Pooled within-cluster sum of squares `W` around the cluster means (defined for every
+    /// K, 1 included): what Hartigan's and Krzanowski-Lai's indices are read from.
+    WithinSs,
+    /// NbClust's Ball-Hall index `W / K` (defined for every K).
+    BallHall,
+    /// NbClust's Ratkowsky-Lance index (higher is better).
+    RatkowskyLance,
+    /// Dunn's index (higher is better; `O(n^2)`, sampled like the silhouette).
+    Dunn,
 }
 
 impl Metric {
-    /// Every metric, internal ones first.
-    pub const ALL: [Metric; 9] = [
+    /// Every metric: scikit-learn's internal ones, the external ones, then NbClust's.
+    pub const ALL: [Metric; 13] = [
         Metric::Silhouette,
         Metric::CalinskiHarabasz,
         Metric::DaviesBouldin,
@@ -91,6 +104,10 @@ impl Metric {
         Metric::Homogeneity,
         Metric::Completeness,
         Metric::VMeasure,
+        Metric::WithinSs,
+        Metric::BallHall,
+        Metric::RatkowskyLance,
+        Metric::Dunn,
     ];
 
     /// The default set of a grid: the internal metrics, and ARI and NMI when the data has labels.
@@ -124,20 +141,34 @@ impl Metric {
             Metric::Homogeneity => "homogeneity",
             Metric::Completeness => "completeness",
             Metric::VMeasure => "v_measure",
+            Metric::WithinSs => "within_ss",
+            Metric::BallHall => "ball_hall",
+            Metric::RatkowskyLance => "ratkowsky_lance",
+            Metric::Dunn => "dunn",
         }
     }
 
     /// Whether the metric compares with ground-truth labels.
     pub fn needs_truth(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Metric::Silhouette | Metric::CalinskiHarabasz | Metric::DaviesBouldin
+            Metric::Ari
+                | Metric::Nmi
+                | Metric::Ami
+                | Metric::Homogeneity
+                | Metric::Completeness
+                | Metric::VMeasure
         )
     }
 
-    /// Whether larger values are better (all but Davies-Bouldin).
+    /// Whether larger values of one clustering are better: all but Davies-Bouldin and the
+    /// dispersions `within_ss` and `ball_hall` (which fall as K grows, and pick K by their
+    /// differences, not by their best value: see [`crate::select`]).
     pub fn higher_is_better(self) -> bool {
-        self != Metric::DaviesBouldin
+        !matches!(
+            self,
+            Metric::DaviesBouldin | Metric::WithinSs | Metric::BallHall
+        )
     }
 
     /// This metric's value in a report (`None` if it was not computed or is undefined).
@@ -152,6 +183,10 @@ impl Metric {
             Metric::Homogeneity => report.homogeneity,
             Metric::Completeness => report.completeness,
             Metric::VMeasure => report.v_measure,
+            Metric::WithinSs => report.within_ss,
+            Metric::BallHall => report.ball_hall,
+            Metric::RatkowskyLance => report.ratkowsky_lance,
+            Metric::Dunn => report.dunn,
         }
     }
 }
@@ -207,6 +242,18 @@ pub struct MetricsReport {
     /// V-measure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub v_measure: Option<f64>,
+    /// Pooled within-cluster sum of squares `W`; defined for every K.
+    pub within_ss: Option<f64>,
+    /// NbClust's Ball-Hall index `W / K`; defined for every K.
+    pub ball_hall: Option<f64>,
+    /// NbClust's Ratkowsky-Lance index; `None` with 1 cluster or only constant features.
+    pub ratkowsky_lance: Option<f64>,
+    /// Dunn's index; `None` with fewer than 2 clusters (among the sampled samples) or when
+    /// every cluster is one repeated point.
+    pub dunn: Option<f64>,
+    /// Number of samples Dunn's index was computed on (the silhouette's subset); `None` when
+    /// exact.
+    pub dunn_sample_size: Option<usize>,
 }
 
 /// Every metric of `labels` on `x` (and against `truth` when given). See [`evaluate_metrics`].
@@ -238,11 +285,12 @@ pub fn evaluate(
     evaluate_metrics(x, labels, truth, opts, &Metric::ALL)
 }
 
-/// The metrics of `which` (others stay `None`): the silhouette is the costly one, so a grid
-/// that does not ask for it does not pay for it. External metrics need `truth`.
+/// The metrics of `which` (others stay `None`): the silhouette and Dunn's index are the costly
+/// ones, so a grid that does not ask for them does not pay for them. External metrics need
+/// `truth`. `within_ss`, `ball_hall` and `ratkowsky_lance` share one pass over the data.
 ///
-/// A metric undefined for this partition (the internal ones with one cluster, or one sample
-/// per cluster) is `None`, never NaN.
+/// A metric undefined for this partition (scikit-learn's internal ones with one cluster, or one
+/// sample per cluster; see each field of [`MetricsReport`]) is `None`, never NaN.
 ///
 /// # Errors
 ///
@@ -277,16 +325,30 @@ pub fn evaluate_metrics(
     let wants = |m: Metric| which.contains(&m);
     let k = Encoded::new(labels).n_labels();
     let internal_defined = 2 <= k && k < n;
+    let sample = opts
+        .silhouette_sample_size
+        .filter(|&s| s < n)
+        .map(|size| SilhouetteSample {
+            size,
+            seed: opts.seed,
+        });
     let mut r = MetricsReport::default();
+    if wants(Metric::WithinSs) || wants(Metric::BallHall) || wants(Metric::RatkowskyLance) {
+        let s = ClusterScatter::new(x, labels)?;
+        r.within_ss = wants(Metric::WithinSs).then(|| s.within_ss());
+        r.ball_hall = wants(Metric::BallHall).then(|| s.ball_hall());
+        // Undefined (one cluster, or constant data) is `None`, not an error of the call.
+        r.ratkowsky_lance = wants(Metric::RatkowskyLance)
+            .then(|| s.ratkowsky_lance().ok())
+            .flatten();
+    }
+    if wants(Metric::Dunn) && k >= 2 {
+        // As for the silhouette, a sample can miss every cluster but one.
+        r.dunn = dunn_score(x, labels, sample).ok();
+        r.dunn_sample_size = sample.map(|s| s.size);
+    }
     if internal_defined {
         if wants(Metric::Silhouette) {
-            let sample =
-                opts.silhouette_sample_size
-                    .filter(|&s| s < n)
-                    .map(|size| SilhouetteSample {
-                        size,
-                        seed: opts.seed,
-                    });
             // A sample can miss every cluster but one; the value is then undefined, not an
             // error of the call.
             r.silhouette = silhouette_score(x, labels, sample).ok();
@@ -362,6 +424,54 @@ mod tests {
         assert!(
             json.get("silhouette_sample_size")
                 .is_some_and(|v| v.is_null())
+        );
+    }
+
+    #[test]
+    fn nbclust_metrics_at_one_cluster_and_by_request() {
+        let x = array![[0.0], [2.0], [10.0], [12.0]];
+        let nb = [
+            Metric::WithinSs,
+            Metric::BallHall,
+            Metric::RatkowskyLance,
+            Metric::Dunn,
+        ];
+        let opts = EvaluateOptions::exact();
+        // One cluster: W (the total sum of squares) is what Krzanowski-Lai needs at K = 1.
+        let r = evaluate_metrics(x.view(), &[0, 0, 0, 0], None, &opts, &nb).unwrap();
+        assert_eq!((r.within_ss, r.ball_hall), (Some(104.0), Some(104.0)));
+        assert_eq!((r.ratkowsky_lance, r.dunn), (None, None));
+        let r = evaluate_metrics(x.view(), &[0, 0, 1, 1], None, &opts, &nb).unwrap();
+        assert_eq!(
+            (r.within_ss, r.ball_hall, r.dunn),
+            (Some(4.0), Some(2.0), Some(4.0))
+        );
+        assert!(r.ratkowsky_lance.is_some());
+        assert_eq!(r.dunn_sample_size, None);
+        // Not asked for, not computed.
+        let r = evaluate_metrics(x.view(), &[0, 0, 1, 1], None, &opts, &[Metric::Dunn]).unwrap();
+        assert_eq!((r.within_ss, r.ratkowsky_lance), (None, None));
+        assert!(!Metric::Dunn.needs_truth() && !Metric::WithinSs.higher_is_better());
+        // The defaults stay scikit-learn's three (and ARI, NMI).
+        assert!(nb.iter().all(|m| !Metric::defaults(true).contains(m)));
+    }
+
+    #[test]
+    fn dunn_uses_the_silhouettes_sample() {
+        let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| {
+            (i % 2) as f64 * 10.0 + i as f64 * 0.01
+        });
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let opts = EvaluateOptions {
+            silhouette_sample_size: Some(20),
+            seed: 1,
+        };
+        let r = evaluate_metrics(x.view(), &labels, None, &opts, &[Metric::Dunn]).unwrap();
+        assert_eq!(r.dunn_sample_size, Some(20));
+        let sample = SilhouetteSample { size: 20, seed: 1 };
+        assert_eq!(
+            r.dunn,
+            Some(dunn_score(x.view(), &labels, Some(sample)).unwrap())
         );
     }
 

@@ -34,9 +34,9 @@ use crate::labels::{Encoded, check_number_of_labels};
 
 /// Most rows of one block (and so columns of one distance tile); blocks are otherwise
 /// [`chunk_rows`] rows of one cluster.
-const TILE_COLS: usize = 512;
+pub(crate) const TILE_COLS: usize = 512;
 /// Rows of one distance tile: with [`TILE_COLS`], 128 KiB of distances, which stay in L2.
-const TILE_ROWS: usize = 32;
+pub(crate) const TILE_ROWS: usize = 32;
 
 /// A seeded random subset on which to compute the silhouette, as scikit-learn's
 /// `silhouette_score(..., sample_size, random_state)`.
@@ -83,33 +83,46 @@ pub fn silhouette_score(
 ) -> Result<f64> {
     check_samples(x)?;
     check_labels_len(labels, x.nrows())?;
+    let s = on_sample(x, labels, sample, |x, labels| {
+        let enc = Encoded::new(labels);
+        check_number_of_labels("the silhouette", enc.n_labels(), labels.len())?;
+        Ok(silhouette_kernel(x, &enc))
+    })?;
+    Ok(accurate_sum(&s) / s.len() as f64)
+}
+
+/// Runs `f` on the seeded subset `sample` of `x` and `labels` (the silhouette's subset: the
+/// same size and seed draw the same samples for every metric that uses this), or on all of
+/// them without a subset or with one at least as large as the data.
+///
+/// The subset's rows keep their order in `x`, so that they are read in memory order.
+///
+/// # Errors
+///
+/// `sample.size == 0`, or what `f` returns.
+pub(crate) fn on_sample<R>(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample: Option<SilhouetteSample>,
+    f: impl FnOnce(ArrayView2<'_, f64>, &[usize]) -> Result<R>,
+) -> Result<R> {
     let n = x.nrows();
-    let s = match sample {
-        Some(smp) if smp.size == 0 => {
-            return Err(Error::invalid(
-                "silhouette_sample_size",
-                0,
-                "must be at least 1 (or none for the exact value)",
-            ));
-        }
+    match sample {
+        Some(smp) if smp.size == 0 => Err(Error::invalid(
+            "silhouette_sample_size",
+            0,
+            "must be at least 1 (or none for the exact value)",
+        )),
         Some(smp) if smp.size < n => {
             let mut idx =
                 sample_indices(&mut clusterlab_core::seed::rng(smp.seed), n, smp.size).into_vec();
-            // Sorted, so that the subset's rows are read in memory order.
             idx.sort_unstable();
             let sub = x.select(Axis(0), &idx);
             let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
-            let enc = Encoded::new(&sub_labels);
-            check_number_of_labels("the silhouette", enc.n_labels(), sub_labels.len())?;
-            silhouette_kernel(sub.view(), &enc)
+            f(sub.view(), &sub_labels)
         }
-        _ => {
-            let enc = Encoded::new(labels);
-            check_number_of_labels("the silhouette", enc.n_labels(), n)?;
-            silhouette_kernel(x, &enc)
-        }
-    };
-    Ok(accurate_sum(&s) / s.len() as f64)
+        _ => f(x, labels),
+    }
 }
 
 /// Silhouette coefficient of every sample, in sample order (scikit-learn's
@@ -143,24 +156,71 @@ pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Ve
     Ok(silhouette_kernel(x, &enc))
 }
 
-/// The samples reordered by cluster, cut into blocks of one cluster each.
-struct Sorted {
+/// The samples reordered by cluster, cut into blocks of one cluster each: what the pairwise
+/// kernels (the silhouette's and Dunn's) walk over, tile by tile.
+pub(crate) struct Sorted {
     /// Samples, cluster by cluster (contiguous, row-major).
-    x: Array2<f64>,
+    pub x: Array2<f64>,
     /// Squared norms of the rows of `x`, when the product form is used.
-    norms: Option<Vec<f64>>,
+    pub norms: Option<Vec<f64>>,
     /// Blocks of rows `start..end`, all of cluster `code`, in row order.
-    blocks: Vec<Block>,
+    pub blocks: Vec<Block>,
     /// Size of each cluster.
-    counts: Vec<usize>,
+    pub counts: Vec<usize>,
+    /// The sample (index into the caller's rows) at every sorted position.
+    pub order: Vec<usize>,
+}
+
+impl Sorted {
+    /// Sorts the samples by cluster (stably) and cuts every cluster into blocks of at most
+    /// [`chunk_rows`] and [`TILE_COLS`] rows; the distance form is chosen from the shape alone.
+    pub fn new(x: ArrayView2<'_, f64>, enc: &Encoded) -> Self {
+        let (n, d) = x.dim();
+        let k = enc.n_labels();
+        let mut starts = Vec::with_capacity(k + 1);
+        let mut acc = 0;
+        starts.push(0);
+        for &c in &enc.counts {
+            acc += c;
+            starts.push(acc);
+        }
+        // Stable counting sort: the sample at every position of the cluster-by-cluster order.
+        let mut next = starts.clone();
+        let mut order = vec![0usize; n];
+        for (i, &c) in enc.codes.iter().enumerate() {
+            order[next[c]] = i;
+            next[c] += 1;
+        }
+        let xs = x.select(Axis(0), &order);
+        let block_rows = chunk_rows(d).min(TILE_COLS);
+        let mut blocks = Vec::new();
+        for code in 0..k {
+            let (cs, ce) = (starts[code], starts[code + 1]);
+            for start in (cs..ce).step_by(block_rows) {
+                blocks.push(Block {
+                    start,
+                    end: (start + block_rows).min(ce),
+                    code,
+                });
+            }
+        }
+        let norms = prefer_gemm(d, block_rows).then(|| row_sq_norms(xs.view()));
+        Sorted {
+            x: xs,
+            norms,
+            blocks,
+            counts: enc.counts.clone(),
+            order,
+        }
+    }
 }
 
 /// Rows `start..end` of the sorted samples, all in cluster `code`.
 #[derive(Debug, Clone, Copy)]
-struct Block {
-    start: usize,
-    end: usize,
-    code: usize,
+pub(crate) struct Block {
+    pub start: usize,
+    pub end: usize,
+    pub code: usize,
 }
 
 /// What the task of block `p` found: per-cluster distance sums of its own rows (`rows`,
@@ -178,42 +238,10 @@ struct BlockSums {
 /// Tasks run in parallel in batches of [`BATCH_BLOCKS`]; their sums are added to the totals in
 /// block order, so every total is summed in an order fixed by the data alone.
 fn silhouette_kernel(x: ArrayView2<'_, f64>, enc: &Encoded) -> Vec<f64> {
-    let (n, d) = x.dim();
+    let n = x.nrows();
     let k = enc.n_labels();
-    let mut starts = Vec::with_capacity(k + 1);
-    let mut acc = 0;
-    starts.push(0);
-    for &c in &enc.counts {
-        acc += c;
-        starts.push(acc);
-    }
-    // Stable counting sort: the sample at every position of the cluster-by-cluster order.
-    let mut next = starts.clone();
-    let mut order = vec![0usize; n];
-    for (i, &c) in enc.codes.iter().enumerate() {
-        order[next[c]] = i;
-        next[c] += 1;
-    }
-    let xs = x.select(Axis(0), &order);
-    let block_rows = chunk_rows(d).min(TILE_COLS);
-    let mut blocks = Vec::new();
-    for code in 0..k {
-        let (cs, ce) = (starts[code], starts[code + 1]);
-        for start in (cs..ce).step_by(block_rows) {
-            blocks.push(Block {
-                start,
-                end: (start + block_rows).min(ce),
-                code,
-            });
-        }
-    }
-    let norms = prefer_gemm(d, block_rows).then(|| row_sq_norms(xs.view()));
-    let sorted = Sorted {
-        x: xs,
-        norms,
-        blocks,
-        counts: enc.counts.clone(),
-    };
+    let sorted = Sorted::new(x, enc);
+    let order = &sorted.order;
 
     let m = sorted.blocks.len();
     let mut sums = vec![0.0f64; n * k];

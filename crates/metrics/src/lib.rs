@@ -7,6 +7,14 @@
 //! - internal metrics, from the data and the labels: [`silhouette_score`] (exact, parallel,
 //!   `O(n)` memory, optionally on a seeded sample), [`silhouette_samples`],
 //!   [`calinski_harabasz_score`], [`davies_bouldin_score`];
+//! - indices that scikit-learn lacks, as NbClust 3.0 (Charrad et al., 2014) computes them
+//!   (checked against a plain-R reimplementation of its code,
+//!   `tests/fixtures/make_nbclust_fixtures.R`), all needing only the data, the labels and the
+//!   cluster means, from one pass of per-cluster sufficient statistics ([`ClusterScatter`]):
+//!   the within sum of squares [`within_ss`] (from which [`select::hartigan_values`] and
+//!   [`select::krzanowski_lai_values`] are read at consecutive K), [`ball_hall_score`],
+//!   [`ratkowsky_lance_score`]; and [`dunn_score`], `O(n^2)` like the silhouette and sampled
+//!   like it. Each has NbClust's rule for picking K in [`select`];
 //! - external metrics, against ground truth: [`adjusted_rand_score`],
 //!   [`normalized_mutual_info_score`], [`adjusted_mutual_info_score`],
 //!   [`homogeneity_completeness_v_measure`] and its three parts;
@@ -24,8 +32,9 @@
 //!   cluster, or of one sample per cluster) the functions return an error that says why, and
 //!   [`evaluate`] reports the value as `None`; where scikit-learn returns a value (ARI of two
 //!   single-cluster labelings, silhouette 0 of a singleton) so do they.
-//! - The silhouette is the only `O(n^2)` metric; it uses core's distance kernels in tiles and
-//!   core's chunking convention, so its bits do not depend on the thread count.
+//! - The silhouette and Dunn's index are the only `O(n^2)` metrics; they use core's distance
+//!   kernels in tiles and core's chunking convention, so their bits do not depend on the thread
+//!   count. Above 10,000 samples [`evaluate`] computes both on the same seeded subset.
 //!
 //! # Examples
 //!
@@ -41,14 +50,17 @@
 //! ```
 #![deny(missing_docs)]
 
+mod dunn;
 mod evaluate;
 mod external;
 pub mod gap;
 mod internal;
 mod labels;
+mod scatter;
 pub mod select;
 mod special;
 
+pub use dunn::dunn_score;
 pub use evaluate::{
     DEFAULT_SILHOUETTE_EXACT_LIMIT, EvaluateOptions, Metric, MetricsReport, evaluate,
     evaluate_metrics,
@@ -63,4 +75,5 @@ pub use internal::{
     SilhouetteSample, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
     silhouette_score,
 };
+pub use scatter::{ClusterScatter, ball_hall_score, ratkowsky_lance_score, within_ss};
 pub use select::Criterion;

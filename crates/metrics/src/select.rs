@@ -120,6 +120,208 @@ pub fn kneedle(ks: &[usize], values: &[f64], decreasing_convex: bool) -> Option<
 /// Smallest height above the diagonal (in normalised units) that counts as a knee.
 const KNEE_MIN: f64 = 1e-9;
 
+// NbClust's rules.
+//
+// The functions below read a series of per-clustering values (one per K) as NbClust 3.0's
+// `NbClust()` does (Charrad, Ghazzali, Boiteau and Niknafs, 2014, J. Stat. Softw. 61(6); the
+// rules are those of Milligan and Cooper, 1985). Indices defined from consecutive levels need
+// the exact neighbours `K - 1` or `K + 1` in the series: a grid with Ks 2, 4, 6 has no
+// Hartigan value. NbClust's `which.max` skips undefined values and takes the first K on ties;
+// so do these functions (through [`argmax_k`]).
+
+/// The finite points of a series by K; `None` if the series is malformed (mismatched lengths or
+/// a repeated K).
+fn by_k(ks: &[usize], values: &[f64]) -> Option<std::collections::BTreeMap<usize, f64>> {
+    if ks.len() != values.len() {
+        return None;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if !ks.iter().all(|k| seen.insert(*k)) {
+        return None;
+    }
+    Some(
+        ks.iter()
+            .copied()
+            .zip(values.iter().copied())
+            .filter(|(_, v)| v.is_finite())
+            .collect(),
+    )
+}
+
+/// `(K, value)` pairs to the two slices [`argmax_k`] reads.
+fn argmax_of(points: impl Iterator<Item = (usize, Option<f64>)>) -> Option<usize> {
+    let (ks, vs): (Vec<usize>, Vec<f64>) = points.filter_map(|(k, v)| v.map(|v| (k, v))).unzip();
+    argmax_k(&ks, &vs)
+}
+
+/// The differences between hierarchy levels, `|v(K) - v(K - 1)|`, parallel to `ks`: NbClust's
+/// `DiffLev` for Hartigan and Ball-Hall (`None` where `K - 1` is missing or either value is
+/// not finite; all `None` for a malformed series).
+///
+/// ```
+/// use clusterlab_metrics::select::level_differences;
+/// let d = level_differences(&[2, 3, 5], &[10.0, 4.0, 1.0]);
+/// assert_eq!(d, vec![None, Some(6.0), None]);
+/// ```
+pub fn level_differences(ks: &[usize], values: &[f64]) -> Vec<Option<f64>> {
+    let Some(v) = by_k(ks, values) else {
+        return vec![None; ks.len()];
+    };
+    ks.iter()
+        .map(|&k| {
+            let prev = v.get(&k.checked_sub(1)?)?;
+            let diff = (v.get(&k)? - prev).abs();
+            diff.is_finite().then_some(diff)
+        })
+        .collect()
+}
+
+/// Hartigan's index from the within sums of squares `w` (parallel to `ks`, as
+/// [`crate::within_ss`] gives them) of data with `n_samples` samples, parallel to `ks`:
+///
+/// `H(K) = (W(K) / W(K + 1) - 1) (n - K - 1)`
+///
+/// as Hartigan (1975) and NbClust's paper (Charrad et al., 2014, table 1) define it, and as
+/// clusterSim's `index.H` computes it. NbClust 3.0's code (`indice.hart`) multiplies by
+/// `n - K` instead: it takes `g` from the first column of its `(K - 1, K, K + 1)` labels, a
+/// column copied from clusterSim's `(K, K + 1)`. The two differ by the factor
+/// `(n - K) / (n - K - 1)`, which can move the pick only between nearly tied differences.
+///
+/// `None` where `K + 1` is missing, `W(K + 1) = 0`, or `W` is not finite.
+///
+/// ```
+/// use clusterlab_metrics::select::hartigan_values;
+/// let h = hartigan_values(&[1, 2, 3], &[100.0, 20.0, 16.0], 50);
+/// // H(1) = (100 / 20 - 1) * 48, H(2) = (20 / 16 - 1) * 47; H(3) needs W(4).
+/// assert_eq!(h, vec![Some(192.0), Some(11.75), None]);
+/// ```
+pub fn hartigan_values(ks: &[usize], w: &[f64], n_samples: usize) -> Vec<Option<f64>> {
+    let Some(w) = by_k(ks, w) else {
+        return vec![None; ks.len()];
+    };
+    ks.iter()
+        .map(|&k| {
+            let next = *w.get(&(k + 1))?;
+            if next <= 0.0 {
+                return None;
+            }
+            let h = (w.get(&k)? / next - 1.0) * (n_samples as f64 - k as f64 - 1.0);
+            h.is_finite().then_some(h)
+        })
+        .collect()
+}
+
+/// The K NbClust's rule picks from Hartigan's index: "the maximum difference between
+/// hierarchy levels" (Milligan and Cooper, 1985), the K with the largest
+/// `|H(K) - H(K - 1)|` ([`hartigan_values`], [`level_differences`]).
+///
+/// To reproduce NbClust over `K = a..=b`, give `W` at `a..=b + 1` (`H(b)` needs `W(b + 1)`);
+/// the pick is then among `a + 1..=b`, as NbClust's, since `a` has no `H(a - 1)`.
+///
+/// ```
+/// use clusterlab_metrics::select::hartigan_pick;
+/// // Three well separated groups: W falls steeply up to K = 3, then slowly.
+/// let ks = [1, 2, 3, 4, 5, 6];
+/// let w = [1000.0, 400.0, 60.0, 50.0, 42.0, 36.0];
+/// assert_eq!(hartigan_pick(&ks, &w, 300), Some(3));
+/// ```
+pub fn hartigan_pick(ks: &[usize], w: &[f64], n_samples: usize) -> Option<usize> {
+    let h = hartigan_values(ks, w, n_samples);
+    let h: Vec<f64> = h.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    argmax_of(ks.iter().copied().zip(level_differences(ks, &h)))
+}
+
+/// Krzanowski and Lai's index (1988) from the within sums of squares `w` of data with
+/// `n_features` features `p`, parallel to `ks`:
+///
+/// `DIFF(K) = (K - 1)^(2/p) W(K - 1) - K^(2/p) W(K)`, `KL(K) = |DIFF(K) / DIFF(K + 1)|`
+///
+/// as NbClust's `indice.kl` computes it. `None` where `K - 1` or `K + 1` is missing, for
+/// `K < 2`, where `DIFF(K + 1) = 0`, or for `p = 0`.
+///
+/// ```
+/// use clusterlab_metrics::select::krzanowski_lai_values;
+/// // p = 2: DIFF(K) = (K - 1) W(K - 1) - K W(K).
+/// let kl = krzanowski_lai_values(&[1, 2, 3, 4], &[100.0, 30.0, 15.0, 11.0], 2);
+/// // DIFF(2) = 100 - 60 = 40, DIFF(3) = 60 - 45 = 15, DIFF(4) = 45 - 44 = 1.
+/// assert_eq!(kl, vec![None, Some(40.0 / 15.0), Some(15.0), None]);
+/// ```
+pub fn krzanowski_lai_values(ks: &[usize], w: &[f64], n_features: usize) -> Vec<Option<f64>> {
+    let Some(w) = by_k(ks, w) else {
+        return vec![None; ks.len()];
+    };
+    if n_features == 0 {
+        return vec![None; ks.len()];
+    }
+    let e = 2.0 / n_features as f64;
+    let diff = |k: usize| -> Option<f64> {
+        let prev = *w.get(&k.checked_sub(1).filter(|&k| k >= 1)?)?;
+        Some(((k - 1) as f64).powf(e) * prev - (k as f64).powf(e) * w.get(&k)?)
+    };
+    ks.iter()
+        .map(|&k| {
+            let kl = (diff(k)? / diff(k + 1)?).abs();
+            kl.is_finite().then_some(kl)
+        })
+        .collect()
+}
+
+/// The K NbClust's rule picks from Krzanowski and Lai's index: the largest
+/// [`krzanowski_lai_values`] ("the value of K which maximizes KL(K)").
+///
+/// NbClust over `K = a..=b` needs `W` at `a - 1..=b + 1`.
+///
+/// ```
+/// use clusterlab_metrics::select::krzanowski_lai_pick;
+/// let ks = [1, 2, 3, 4, 5, 6];
+/// let w = [1000.0, 400.0, 60.0, 50.0, 42.0, 36.0];
+/// assert_eq!(krzanowski_lai_pick(&ks, &w, 2), Some(3));
+/// ```
+pub fn krzanowski_lai_pick(ks: &[usize], w: &[f64], n_features: usize) -> Option<usize> {
+    argmax_of(
+        ks.iter()
+            .copied()
+            .zip(krzanowski_lai_values(ks, w, n_features)),
+    )
+}
+
+/// The K NbClust's rule picks from the Ball-Hall index ([`crate::ball_hall_score`]): "the
+/// largest difference between levels", the K with the largest `|B(K) - B(K - 1)|`
+/// ([`level_differences`]); never the smallest K of the series.
+///
+/// ```
+/// use clusterlab_metrics::select::ball_hall_pick;
+/// // W / K for the W of the other examples.
+/// let ks = [1, 2, 3, 4];
+/// let b = [1000.0, 200.0, 20.0, 12.5];
+/// assert_eq!(ball_hall_pick(&ks, &b), Some(2));
+/// assert_eq!(ball_hall_pick(&ks[1..], &b[1..]), Some(3));
+/// ```
+pub fn ball_hall_pick(ks: &[usize], values: &[f64]) -> Option<usize> {
+    argmax_of(ks.iter().copied().zip(level_differences(ks, values)))
+}
+
+/// The K NbClust's rule picks from the Ratkowsky-Lance index
+/// ([`crate::ratkowsky_lance_score`]): its largest value.
+///
+/// ```
+/// use clusterlab_metrics::select::ratkowsky_lance_pick;
+/// assert_eq!(ratkowsky_lance_pick(&[2, 3, 4], &[0.45, 0.52, 0.47]), Some(3));
+/// ```
+pub fn ratkowsky_lance_pick(ks: &[usize], values: &[f64]) -> Option<usize> {
+    argmax_k(ks, values)
+}
+
+/// The K NbClust's rule picks from Dunn's index ([`crate::dunn_score`]): its largest value.
+///
+/// ```
+/// use clusterlab_metrics::select::dunn_pick;
+/// assert_eq!(dunn_pick(&[2, 3, 4], &[0.1, 0.4, f64::NAN]), Some(3));
+/// ```
+pub fn dunn_pick(ks: &[usize], values: &[f64]) -> Option<usize> {
+    argmax_k(ks, values)
+}
+
 /// Whether a criterion wants its largest value, its smallest, or an elbow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -408,6 +610,48 @@ mod tests {
         let ks = [1, 2, 3, 4, 5, 6];
         let v = [0.0, 0.6, 0.9, 0.95, 0.97, 1.0];
         assert_eq!(kneedle(&ks, &v, false), Some(3));
+    }
+
+    #[test]
+    fn nbclust_rules_need_neighbouring_ks() {
+        // Ks 2, 4, 6: no K has its neighbour, so no Hartigan, KL or level difference.
+        let ks = [2, 4, 6];
+        let w = [100.0, 50.0, 40.0];
+        assert_eq!(hartigan_values(&ks, &w, 100), vec![None; 3]);
+        assert_eq!(hartigan_pick(&ks, &w, 100), None);
+        assert_eq!(krzanowski_lai_pick(&ks, &w, 2), None);
+        assert_eq!(ball_hall_pick(&ks, &w), None);
+        // Malformed series: nothing.
+        assert_eq!(hartigan_values(&[2, 2], &[1.0, 2.0], 10), vec![None; 2]);
+        assert_eq!(level_differences(&[2, 3], &[1.0]), vec![None; 2]);
+        assert_eq!(
+            krzanowski_lai_values(&[1, 2, 3], &[3.0, 2.0, 1.0], 0),
+            vec![None; 3]
+        );
+    }
+
+    #[test]
+    fn nbclust_rules_skip_undefined_values_and_take_the_first_tie() {
+        // W(3) = 0: H(2) is undefined, and so are the differences next to it.
+        let h = hartigan_values(&[1, 2, 3], &[10.0, 5.0, 0.0], 20);
+        assert_eq!(h, vec![Some(18.0), None, None]);
+        // Ties go to the smallest K, as R's which.max.
+        assert_eq!(ball_hall_pick(&[1, 2, 3], &[10.0, 6.0, 2.0]), Some(2));
+        // Order of the Ks does not matter.
+        let ks = [3, 1, 2, 4];
+        let w = [60.0, 1000.0, 400.0, 50.0];
+        assert_eq!(
+            hartigan_values(&ks, &w, 300),
+            vec![
+                Some((60.0 / 50.0 - 1.0) * 296.0),
+                Some(447.0),
+                Some((400.0 / 60.0 - 1.0) * 297.0),
+                None
+            ]
+        );
+        // KL where DIFF(K + 1) = 0 is undefined, not infinite.
+        let kl = krzanowski_lai_values(&[1, 2, 3], &[5.0, 2.0, 4.0 / 3.0], 2);
+        assert_eq!(kl, vec![None, None, None]);
     }
 
     #[test]

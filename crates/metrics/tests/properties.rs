@@ -1,12 +1,13 @@
 //! Invariants under seeded randomness: identical labelings score 1, renaming labels changes
-//! nothing, silhouettes stay in `[-1, 1]`, and thread count never changes a bit.
+//! nothing, silhouettes stay in `[-1, 1]`, splitting a cluster never raises `W`, and thread
+//! count never changes a bit.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use clusterlab_core::ndarray::Array2;
 use clusterlab_metrics::{
-    adjusted_mutual_info_score, adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
-    homogeneity_completeness_v_measure, normalized_mutual_info_score, silhouette_samples,
-    silhouette_score,
+    ClusterScatter, adjusted_mutual_info_score, adjusted_rand_score, calinski_harabasz_score,
+    davies_bouldin_score, dunn_score, homogeneity_completeness_v_measure,
+    normalized_mutual_info_score, silhouette_samples, silhouette_score,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -122,5 +123,58 @@ proptest! {
         let s1 = in_pool(1, || silhouette_score(x.view(), &l, None).unwrap());
         let s2 = in_pool(2, || silhouette_score(x.view(), &l, None).unwrap());
         prop_assert_eq!(s1.to_bits(), s2.to_bits());
+    }
+
+    #[test]
+    fn scatter_and_dunn_bits_do_not_depend_on_threads(n in 3usize..3000, d in 1usize..24, k in 1usize..12, seed in 0u64..1000) {
+        // Up to 3000 rows: several leaves of the scatter's tree (409 rows at d = 20) and several
+        // blocks of Dunn's tiles; d >= 16 takes the product form.
+        let x = data(n, d, seed);
+        let l = labels(n, k, seed + 1);
+        let one = in_pool(1, || ClusterScatter::new(x.view(), &l).unwrap());
+        let two = in_pool(2, || ClusterScatter::new(x.view(), &l).unwrap());
+        let bits = |s: &ClusterScatter| {
+            s.within_per_feature().iter().chain(s.means()).map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(bits(&one), bits(&two));
+        prop_assert_eq!(one.within_ss().to_bits(), two.within_ss().to_bits());
+        let d1 = in_pool(1, || dunn_score(x.view(), &l, None).ok());
+        let d2 = in_pool(2, || dunn_score(x.view(), &l, None).ok());
+        prop_assert_eq!(d1.map(f64::to_bits), d2.map(f64::to_bits));
+    }
+
+    #[test]
+    fn nbclust_indices_ignore_label_names(n in 3usize..200, d in 1usize..6, k in 1usize..7, seed in 0u64..1000) {
+        let x = data(n, d, seed);
+        let l = labels(n, k, seed + 1);
+        let r = rename(&l, seed + 2);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1e-300);
+        let (a, b) = (ClusterScatter::new(x.view(), &l).unwrap(), ClusterScatter::new(x.view(), &r).unwrap());
+        prop_assert!(close(a.within_ss(), b.within_ss()));
+        prop_assert!(close(a.ball_hall(), b.ball_hall()));
+        prop_assert!(close(a.mean_cluster_dispersion(), b.mean_cluster_dispersion()));
+        match (a.ratkowsky_lance(), b.ratkowsky_lance()) {
+            (Ok(u), Ok(v)) => prop_assert!(close(u, v)),
+            (u, v) => prop_assert!(u.is_err() && v.is_err()),
+        }
+        // Minimum and maximum of the same distances: exactly equal.
+        prop_assert_eq!(dunn_score(x.view(), &l, None).ok(), dunn_score(x.view(), &r, None).ok());
+    }
+
+    #[test]
+    fn splitting_a_cluster_never_raises_within_ss(n in 2usize..300, d in 1usize..6, k in 1usize..6, seed in 0u64..1000) {
+        let x = data(n, d, seed);
+        let coarse = labels(n, k, seed + 1);
+        // Split every cluster in two by a second random labeling: a refinement.
+        let halves = labels(n, 2, seed + 2);
+        let fine: Vec<usize> = coarse.iter().zip(&halves).map(|(c, h)| 2 * c + h).collect();
+        let wc = ClusterScatter::new(x.view(), &coarse).unwrap().within_ss();
+        let wf = ClusterScatter::new(x.view(), &fine).unwrap().within_ss();
+        prop_assert!(wf <= wc * (1.0 + 1e-12), "{wf} > {wc}");
+        let s = ClusterScatter::new(x.view(), &fine).unwrap();
+        if let Ok(r) = s.ratkowsky_lance() {
+            let bound = 1.0 / (s.n_clusters() as f64).sqrt();
+            prop_assert!((0.0..=bound * (1.0 + 1e-12)).contains(&r), "{r}");
+        }
     }
 }
