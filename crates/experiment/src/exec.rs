@@ -21,7 +21,7 @@ use std::{
     time::{Instant, SystemTime},
 };
 
-use clusterlab_metrics::EvaluateOptions;
+use clusterlab_metrics::{EvaluateOptions, select::Criterion};
 use rayon::prelude::*;
 
 use crate::{
@@ -581,6 +581,30 @@ pub fn best_k_table(best: &[record::BestK]) -> String {
         }
         let k = b.best_k.map_or_else(|| "-".to_owned(), |k| k.to_string());
         let mut item = format!("{} {k}", b.criterion.name());
+        if b.criterion == Criterion::Vote {
+            // The tally, from the criteria rows of the same group (just before this one).
+            let same = |o: &&record::BestK| {
+                o.model == b.model
+                    && o.data_id == b.data_id
+                    && o.group == b.group
+                    && o.criterion != Criterion::Vote
+            };
+            let others: Vec<&record::BestK> = best.iter().filter(same).collect();
+            let agreeing = others
+                .iter()
+                .filter(|o| o.best_k.is_some() && o.best_k == b.best_k)
+                .count();
+            let _ = write!(item, " ({agreeing} of {} criteria", others.len());
+            let none: Vec<&str> = others
+                .iter()
+                .filter(|o| o.best_k.is_none())
+                .map(|o| o.criterion.name())
+                .collect();
+            if !none.is_empty() {
+                let _ = write!(item, "; no optimum: {}", none.join(", "));
+            }
+            item.push(')');
+        }
         let sp = &b.spread;
         if sp.agreeing < sp.picks.len() {
             let r = |k: Option<usize>| k.map_or_else(|| "-".to_owned(), |k| k.to_string());

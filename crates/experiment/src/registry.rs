@@ -433,6 +433,15 @@ const GMM_SCORES: &[ScoreSpec] = &[
         plot: None,
         description: "Akaike information criterion (lower is better)",
     },
+    ScoreSpec {
+        name: "icl",
+        better: Better::Lower,
+        criterion: Some(Criterion::Icl),
+        plot: None,
+        description: "integrated completed likelihood: the BIC plus twice the entropy of the \
+                      hard classification (scikit-learn's sign, lower is better; mclust's icl \
+                      is its negative)",
+    },
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
@@ -695,7 +704,14 @@ mod tests {
     fn score_columns_are_every_algorithms_scores_in_order() {
         assert_eq!(
             Registry::builtin().score_columns(),
-            ["inertia", "log_likelihood", "lower_bound", "bic", "aic"]
+            [
+                "inertia",
+                "log_likelihood",
+                "lower_bound",
+                "bic",
+                "aic",
+                "icl"
+            ]
         );
     }
 

@@ -55,6 +55,9 @@ pub struct GaussianMixtureModel {
     labels: Vec<usize>,
     n_samples: usize,
     score: f64,
+    /// `sum_i log z_{i, label_i}` on the training data (at most 0): the log-likelihood of the
+    /// hard classification that ICL penalises.
+    classification_log_likelihood: f64,
 }
 
 impl GaussianMixtureModel {
@@ -76,11 +79,13 @@ impl GaussianMixtureModel {
             labels: Vec::new(),
             n_samples: data.n,
             score: 0.0,
+            classification_log_likelihood: 0.0,
         };
         // The final E-step: labels and score belong to the returned parameters.
-        let (labels, sum) = model.labels_and_log_likelihood(data.x);
-        model.labels = labels;
-        model.score = sum / data.n as f64;
+        let pass = model.final_e_step(data.x);
+        model.labels = pass.labels;
+        model.score = pass.log_likelihood / data.n as f64;
+        model.classification_log_likelihood = pass.classification;
         Ok(model)
     }
 
@@ -96,24 +101,38 @@ impl GaussianMixtureModel {
         self.means.ncols()
     }
 
-    fn labels_and_log_likelihood(&self, x: &[f64]) -> (Vec<usize>, f64) {
+    /// One E-step over `x`: each row's most probable component, the log-likelihood, and the
+    /// log-likelihood of that hard classification (`sum_i log z_{i, label_i}`).
+    fn final_e_step(&self, x: &[f64]) -> EStep {
         let est = self.estimator();
         let (k, d) = (self.k(), self.d());
         let parts = map_chunks(x, d, k, |_, xc, s| {
             let m = xc.len() / d;
             let wlp = &mut s.wlp[..m * k];
             kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, wlp);
-            let labels: Vec<usize> = wlp.chunks_exact(k).map(argmax).collect();
-            let sum: f64 = wlp.chunks_exact(k).map(kernels::log_sum_exp).sum();
-            (labels, sum)
+            let mut labels = Vec::with_capacity(m);
+            let (mut sum, mut classification) = (0.0, 0.0);
+            for row in wlp.chunks_exact(k) {
+                let label = argmax(row);
+                let lse = kernels::log_sum_exp(row);
+                labels.push(label);
+                sum += lse;
+                classification += row[label] - lse;
+            }
+            (labels, sum, classification)
         });
-        let mut labels = Vec::with_capacity(x.len() / d);
-        let mut sum = 0.0;
-        for (l, s) in parts {
-            labels.extend(l);
-            sum += s;
+        let mut out = EStep {
+            labels: Vec::with_capacity(x.len() / d),
+            log_likelihood: 0.0,
+            classification: 0.0,
+        };
+        // Chunks in order: the sums do not depend on the thread count.
+        for (l, s, c) in parts {
+            out.labels.extend(l);
+            out.log_likelihood += s;
+            out.classification += c;
         }
-        (labels, sum)
+        out
     }
 
     fn check_x<'a>(
@@ -207,7 +226,7 @@ impl GaussianMixtureModel {
     /// The most probable component of every row of `x`.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
         let x = self.check_x(x)?;
-        Ok(self.labels_and_log_likelihood(contiguous(&x)).0)
+        Ok(self.final_e_step(contiguous(&x)).labels)
     }
 
     /// Posterior probability of each component for every row of `x` (`n x k`).
@@ -245,8 +264,7 @@ impl GaussianMixtureModel {
     /// Mean log-likelihood of the rows of `x`.
     pub fn score(&self, x: ArrayView2<'_, f64>) -> Result<f64> {
         let x = self.check_x(x)?;
-        let (_, sum) = self.labels_and_log_likelihood(contiguous(&x));
-        Ok(sum / x.nrows() as f64)
+        Ok(self.final_e_step(contiguous(&x)).log_likelihood / x.nrows() as f64)
     }
 
     /// Bayesian information criterion on `x`: `-2 n score + p ln n` (lower is better).
@@ -270,6 +288,36 @@ impl GaussianMixtureModel {
     pub fn training_bic(&self) -> f64 {
         let n = self.n_samples as f64;
         -2.0 * self.score * n + self.n_parameters() as f64 * n.ln()
+    }
+
+    /// Integrated completed likelihood (Biernacki, Celeux and Govaert, 2000) on `x`, in
+    /// scikit-learn's sign (lower is better): the BIC plus twice the entropy of the hard
+    /// classification, `BIC - 2 sum_i log z_{i, label_i}`, where `z` are the responsibilities
+    /// and `label_i` the most probable component. It is never below the BIC, and equals it when
+    /// every point belongs to one component for sure: it prefers well-separated clusters.
+    /// mclust's `icl` is the same number with mclust's sign (`2 logL - p log n`, higher is
+    /// better): `-icl`.
+    ///
+    /// ```
+    /// # use clusterlab_gmm::{GaussianMixtureParams, InitParams};
+    /// let x = ndarray::array![[0.0, 0.1], [0.2, 0.0], [0.1, 0.3], [5.0, 5.1], [5.2, 4.9], [4.9, 5.0]];
+    /// let model = GaussianMixtureParams::new(2).build()?.fit(x.view(), 0)?;
+    /// assert!(model.icl(x.view())? >= model.bic(x.view())?);
+    /// # Ok::<(), clusterlab_core::Error>(())
+    /// ```
+    pub fn icl(&self, x: ArrayView2<'_, f64>) -> Result<f64> {
+        let checked = self.check_x(x)?;
+        let pass = self.final_e_step(contiguous(&checked));
+        let n = x.nrows() as f64;
+        Ok(
+            -2.0 * pass.log_likelihood + self.n_parameters() as f64 * n.ln()
+                - 2.0 * pass.classification,
+        )
+    }
+
+    /// ICL on the training data (see [`GaussianMixtureModel::icl`]).
+    pub fn training_icl(&self) -> f64 {
+        self.training_bic() - 2.0 * self.classification_log_likelihood
     }
 
     /// AIC on the training data.
@@ -392,6 +440,7 @@ impl Model for GaussianMixtureModel {
             .with_score("lower_bound", self.lower_bound)
             .with_score("bic", self.training_bic())
             .with_score("aic", self.training_aic())
+            .with_score("icl", self.training_icl())
             .with_warnings(warnings)
     }
 
@@ -444,6 +493,13 @@ impl Clusterer for GaussianMixture {
     }
 }
 
+/// What one E-step over a data set gives.
+struct EStep {
+    labels: Vec<usize>,
+    log_likelihood: f64,
+    classification: f64,
+}
+
 /// The serialized form: nested lists in scikit-learn's shapes, plus training scores.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -462,6 +518,12 @@ struct ModelRepr {
     score: f64,
     bic: f64,
     aic: f64,
+    /// ICL on the training data, for a reader of the file (recomputed, not read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    icl: Option<f64>,
+    /// `sum_i log z_{i, label_i}`; absent in files written before ICL was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classification_log_likelihood: Option<f64>,
 }
 
 impl From<GaussianMixtureModel> for ModelRepr {
@@ -477,6 +539,8 @@ impl From<GaussianMixtureModel> for ModelRepr {
             lower_bound: m.lower_bound,
             bic: m.training_bic(),
             aic: m.training_aic(),
+            icl: Some(m.training_icl()),
+            classification_log_likelihood: Some(m.classification_log_likelihood),
             lower_bounds: m.lower_bounds,
             labels: m.labels,
             n_samples: m.n_samples,
@@ -517,6 +581,8 @@ impl TryFrom<ModelRepr> for GaussianMixtureModel {
             labels: r.labels,
             n_samples: r.n_samples,
             score: r.score,
+            // NaN (so ICL is NaN) when the file predates ICL.
+            classification_log_likelihood: r.classification_log_likelihood.unwrap_or(f64::NAN),
         })
     }
 }

@@ -110,11 +110,14 @@ impl Metric {
         Metric::Dunn,
     ];
 
-    /// The default set of a grid: the internal metrics, and ARI and NMI when the data has labels.
+    /// The default set of a grid: the internal metrics (the silhouette, Calinski-Harabasz,
+    /// Davies-Bouldin, and NbClust's cheap indices: the within-cluster sum of squares that
+    /// Hartigan's and Krzanowski-Lai's rules read, Ball-Hall, Ratkowsky-Lance and Dunn), and
+    /// ARI and NMI when the data has labels.
     ///
     /// ```
     /// use clusterlab_metrics::Metric;
-    /// assert_eq!(Metric::defaults(false).len(), 3);
+    /// assert_eq!(Metric::defaults(false).len(), 7);
     /// assert!(Metric::defaults(true).contains(&Metric::Ari));
     /// ```
     pub fn defaults(has_truth: bool) -> Vec<Metric> {
@@ -122,6 +125,10 @@ impl Metric {
             Metric::Silhouette,
             Metric::CalinskiHarabasz,
             Metric::DaviesBouldin,
+            Metric::WithinSs,
+            Metric::BallHall,
+            Metric::RatkowskyLance,
+            Metric::Dunn,
         ];
         if has_truth {
             v.extend([Metric::Ari, Metric::Nmi]);
@@ -452,8 +459,8 @@ mod tests {
         let r = evaluate_metrics(x.view(), &[0, 0, 1, 1], None, &opts, &[Metric::Dunn]).unwrap();
         assert_eq!((r.within_ss, r.ratkowsky_lance), (None, None));
         assert!(!Metric::Dunn.needs_truth() && !Metric::WithinSs.higher_is_better());
-        // The defaults stay scikit-learn's three (and ARI, NMI).
-        assert!(nb.iter().all(|m| !Metric::defaults(true).contains(m)));
+        // The defaults include them: the vote of the criteria counts their picks.
+        assert!(nb.iter().all(|m| Metric::defaults(true).contains(m)));
     }
 
     #[test]

@@ -334,6 +334,11 @@ pub enum Direction {
     Elbow,
     /// Tibshirani's gap rule ([`gap_pick`]).
     GapRule,
+    /// One of NbClust's rules on differences between consecutive K (Hartigan,
+    /// Krzanowski-Lai, Ball-Hall).
+    NbClust,
+    /// Counted from the other criteria's picks ([`vote`]).
+    Vote,
 }
 
 /// A way of choosing K, as it appears in `best_k.csv` and the criteria plot.
@@ -352,17 +357,41 @@ pub enum Criterion {
     Bic,
     /// Tibshirani's rule on the gap statistic (with its standard errors: [`Criterion::pick_with_se`]).
     Gap,
+    /// Lowest ICL (mixtures): the BIC plus the entropy of the hard classification.
+    Icl,
+    /// Hartigan's index on the within-cluster sum of squares, NbClust's rule ([`hartigan_pick`];
+    /// needs the number of samples).
+    Hartigan,
+    /// Krzanowski and Lai's index on the within-cluster sum of squares ([`krzanowski_lai_pick`];
+    /// needs the number of features).
+    KrzanowskiLai,
+    /// Ball and Hall's index, NbClust's rule ([`ball_hall_pick`]).
+    BallHall,
+    /// Highest Ratkowsky-Lance index.
+    RatkowskyLance,
+    /// Highest Dunn index.
+    Dunn,
+    /// The K picked by most of the other criteria: not read from a series, but counted from
+    /// their picks ([`vote`]).
+    Vote,
 }
 
 impl Criterion {
-    /// Every criterion, in the order of the tables.
-    pub const ALL: [Criterion; 6] = [
+    /// Every criterion read from a series, in the order of the tables ([`Criterion::Vote`],
+    /// counted from these, comes after them).
+    pub const ALL: [Criterion; 12] = [
         Criterion::Elbow,
         Criterion::Silhouette,
         Criterion::CalinskiHarabasz,
         Criterion::DaviesBouldin,
         Criterion::Bic,
+        Criterion::Icl,
         Criterion::Gap,
+        Criterion::Hartigan,
+        Criterion::KrzanowskiLai,
+        Criterion::BallHall,
+        Criterion::RatkowskyLance,
+        Criterion::Dunn,
     ];
 
     /// The name used in CSV columns and grid files (`"elbow"`, `"calinski_harabasz"`, ...).
@@ -374,6 +403,13 @@ impl Criterion {
             Criterion::DaviesBouldin => "davies_bouldin",
             Criterion::Bic => "bic",
             Criterion::Gap => "gap",
+            Criterion::Icl => "icl",
+            Criterion::Hartigan => "hartigan",
+            Criterion::KrzanowskiLai => "krzanowski_lai",
+            Criterion::BallHall => "ball_hall",
+            Criterion::RatkowskyLance => "ratkowsky_lance",
+            Criterion::Dunn => "dunn",
+            Criterion::Vote => "vote",
         }
     }
 
@@ -391,6 +427,13 @@ impl Criterion {
             Criterion::DaviesBouldin => "Davies–Bouldin",
             Criterion::Bic => "BIC",
             Criterion::Gap => "gap statistic",
+            Criterion::Icl => "ICL",
+            Criterion::Hartigan => "Hartigan",
+            Criterion::KrzanowskiLai => "Krzanowski–Lai",
+            Criterion::BallHall => "Ball–Hall",
+            Criterion::RatkowskyLance => "Ratkowsky–Lance",
+            Criterion::Dunn => "Dunn",
+            Criterion::Vote => "vote of the criteria",
         }
     }
 
@@ -398,16 +441,19 @@ impl Criterion {
     /// curve, the gap rule an increasing one).
     pub fn higher_is_better(self) -> bool {
         match self.direction() {
-            Direction::Maximize | Direction::GapRule => true,
-            Direction::Minimize | Direction::Elbow => false,
+            Direction::Maximize | Direction::GapRule | Direction::Vote => true,
+            // The NbClust rules read series that fall with K (the within-cluster scatter).
+            Direction::Minimize | Direction::Elbow | Direction::NbClust => false,
         }
     }
 
     /// The series this criterion reads, as a metric or result column name (`"inertia"` for
-    /// the elbow; the others read the column of their own name).
+    /// the elbow, `"within_ss"` for Hartigan and Krzanowski-Lai; the others read the column of
+    /// their own name).
     pub fn series(self) -> &'static str {
         match self {
             Criterion::Elbow => "inertia",
+            Criterion::Hartigan | Criterion::KrzanowskiLai => "within_ss",
             other => other.name(),
         }
     }
@@ -416,9 +462,16 @@ impl Criterion {
     pub fn direction(self) -> Direction {
         match self {
             Criterion::Elbow => Direction::Elbow,
-            Criterion::Silhouette | Criterion::CalinskiHarabasz => Direction::Maximize,
-            Criterion::DaviesBouldin | Criterion::Bic => Direction::Minimize,
+            Criterion::Silhouette
+            | Criterion::CalinskiHarabasz
+            | Criterion::RatkowskyLance
+            | Criterion::Dunn => Direction::Maximize,
+            Criterion::DaviesBouldin | Criterion::Bic | Criterion::Icl => Direction::Minimize,
             Criterion::Gap => Direction::GapRule,
+            Criterion::Hartigan | Criterion::KrzanowskiLai | Criterion::BallHall => {
+                Direction::NbClust
+            }
+            Criterion::Vote => Direction::Vote,
         }
     }
 
@@ -441,10 +494,37 @@ impl Criterion {
     /// assert_eq!(Criterion::Gap.pick(&ks, &gap), None);
     /// ```
     pub fn pick_with_se(self, ks: &[usize], values: &[f64], se: Option<&[f64]>) -> Option<usize> {
+        self.pick_in(ks, values, se, None)
+    }
+
+    /// As [`Criterion::pick_with_se`], with the data's size `(n_samples, n_features)`, which
+    /// Hartigan's and Krzanowski-Lai's indices need (without it they pick nothing).
+    ///
+    /// ```
+    /// use clusterlab_metrics::select::Criterion;
+    /// // The within-cluster sum of squares of four well-separated groups.
+    /// let ks = [1, 2, 3, 4, 5, 6, 7];
+    /// let w = [1000.0, 500.0, 230.0, 40.0, 36.0, 33.0, 30.5];
+    /// assert_eq!(Criterion::Hartigan.pick_in(&ks, &w, None, Some((200, 2))), Some(4));
+    /// assert_eq!(Criterion::Hartigan.pick(&ks, &w), None);
+    /// ```
+    pub fn pick_in(
+        self,
+        ks: &[usize],
+        values: &[f64],
+        se: Option<&[f64]>,
+        size: Option<(usize, usize)>,
+    ) -> Option<usize> {
         match self.direction() {
             Direction::Maximize => argmax_k(ks, values),
             Direction::Minimize => argmin_k(ks, values),
             Direction::Elbow => kneedle(ks, values, true),
+            Direction::Vote => None,
+            Direction::NbClust => match self {
+                Criterion::Hartigan => hartigan_pick(ks, values, size?.0),
+                Criterion::KrzanowskiLai => krzanowski_lai_pick(ks, values, size?.1),
+                _ => ball_hall_pick(ks, values),
+            },
             Direction::GapRule => {
                 if ks.len() != values.len() || se.is_some_and(|s| s.len() != ks.len()) {
                     return None;
@@ -479,8 +559,51 @@ impl Criterion {
     /// assert_eq!(spread.agreeing, 2);
     /// ```
     pub fn pick_per_seed(self, ks: &[usize], per_seed: &[Vec<f64>]) -> SeedSpread {
-        SeedSpread::new(per_seed.iter().map(|v| self.pick(ks, v)).collect())
+        self.pick_per_seed_in(ks, per_seed, None)
     }
+
+    /// As [`Criterion::pick_per_seed`], with the data's size (see [`Criterion::pick_in`]).
+    pub fn pick_per_seed_in(
+        self,
+        ks: &[usize],
+        per_seed: &[Vec<f64>],
+        size: Option<(usize, usize)>,
+    ) -> SeedSpread {
+        SeedSpread::new(
+            per_seed
+                .iter()
+                .map(|v| self.pick_in(ks, v, None, size))
+                .collect(),
+        )
+    }
+}
+
+/// The K picked by most criteria: each criterion's pick is one vote (`None`, no clear
+/// optimum, is no vote). Ties go to the smaller K, as the other rules' ties do. `None` when no
+/// criterion picked anything.
+///
+/// ```
+/// use clusterlab_metrics::select::vote;
+/// assert_eq!(vote(&[Some(4), Some(3), Some(4), None, Some(2)]), Some(4));
+/// assert_eq!(vote(&[Some(3), Some(5)]), Some(3));
+/// assert_eq!(vote(&[None, None]), None);
+/// ```
+pub fn vote(picks: &[Option<usize>]) -> Option<usize> {
+    let mut counts: Vec<(usize, usize)> = Vec::new();
+    for k in picks.iter().flatten() {
+        match counts.iter_mut().find(|(c, _)| c == k) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*k, 1)),
+        }
+    }
+    counts.sort_unstable();
+    counts
+        .iter()
+        .fold(None::<(usize, usize)>, |best, &(k, n)| match best {
+            Some((_, bn)) if bn >= n => best,
+            _ => Some((k, n)),
+        })
+        .map(|(k, _)| k)
 }
 
 impl fmt::Display for Criterion {
@@ -496,9 +619,14 @@ impl FromStr for Criterion {
     fn from_str(s: &str) -> Result<Self, Error> {
         Criterion::ALL
             .into_iter()
+            .chain([Criterion::Vote])
             .find(|c| c.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = Criterion::ALL.iter().map(|c| c.name()).collect();
+                let names: Vec<&str> = Criterion::ALL
+                    .iter()
+                    .chain(&[Criterion::Vote])
+                    .map(|c| c.name())
+                    .collect();
                 Error::invalid(
                     "criterion",
                     s,

@@ -4,7 +4,7 @@
 
 use std::{collections::HashMap, path::Path};
 
-use clusterlab_metrics::select::{Criterion, SeedSpread};
+use clusterlab_metrics::select::{Criterion, SeedSpread, vote};
 
 use super::{CellRecord, write_atomic};
 use crate::{
@@ -203,6 +203,8 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
         kind: &'static crate::registry::Algorithm,
         data_id: Option<String>,
         group: String,
+        /// The data's `(n_samples, n_features)`, which some rules need.
+        size: (usize, usize),
         ks: Vec<usize>,
         seeds: Vec<u64>,
         recs: Vec<(usize, u64, &'a CellRecord)>,
@@ -227,11 +229,13 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
         {
             Some(i) => i,
             None => {
+                let data = &plan.datasets[cell.data].data;
                 groups.push(Group {
                     model: &cell.model,
                     kind: cell.kind,
                     data_id,
                     group,
+                    size: (data.n_samples(), data.n_features()),
                     ks: Vec::new(),
                     seeds: Vec::new(),
                     recs: Vec::new(),
@@ -260,6 +264,7 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
             metrics.iter().any(|m| m == c.series())
                 || g.kind.scores.iter().any(|s| s.criterion == Some(*c))
         });
+        let first = out.len();
         for criterion in criteria {
             let series = criterion.series();
             let value = |k: usize, seed: u64| -> f64 {
@@ -318,8 +323,31 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
                 data_id: g.data_id.clone(),
                 group: g.group.clone(),
                 criterion,
-                best_k: criterion.pick_with_se(&ks, &mean, Some(&se)),
-                spread: criterion.pick_per_seed(&ks, &per_seed),
+                best_k: criterion.pick_in(&ks, &mean, Some(&se), Some(g.size)),
+                spread: criterion.pick_per_seed_in(&ks, &per_seed, Some(g.size)),
+            });
+        }
+        // The vote: the K most criteria pick, from the mean and for each seed alone.
+        let picked = &out[first..];
+        if picked.len() >= 2 {
+            let picks: Vec<Option<usize>> = picked.iter().map(|b| b.best_k).collect();
+            let per_seed: Vec<Option<usize>> = (0..g.seeds.len())
+                .map(|s| {
+                    let seed_picks: Vec<Option<usize>> = picked
+                        .iter()
+                        .map(|b| b.spread.picks.get(s).copied().flatten())
+                        .collect();
+                    vote(&seed_picks)
+                })
+                .collect();
+            out.push(BestK {
+                model: g.model.to_owned(),
+                kind: g.kind.name.to_owned(),
+                data_id: g.data_id.clone(),
+                group: g.group.clone(),
+                criterion: Criterion::Vote,
+                best_k: vote(&picks),
+                spread: SeedSpread::new(per_seed),
             });
         }
     }
