@@ -36,6 +36,12 @@ pub(crate) enum Swatch {
     Ellipse,
     /// The star marking a picked K.
     Star,
+    /// A line with a star of its colour on it (a series whose picked K is starred).
+    LineStar(LineLook),
+    /// A dashed vertical line (the mean of a silhouette plot).
+    DashedRule(RGBColor),
+    /// A hollow ring (a pick the seeds disagree on).
+    Ring(RGBColor),
 }
 
 /// One legend entry.
@@ -51,8 +57,17 @@ pub(crate) struct LegendEntry {
 pub(crate) struct Line {
     pub look: LineLook,
     pub points: Vec<BandPoint>,
-    /// (K, y) points to mark with a star.
-    pub stars: Vec<(usize, f64)>,
+    /// Points to mark with a star.
+    pub stars: Vec<Star>,
+}
+
+/// A star marking a picked K: at (K, y), drawn `dx` pixels to the side so that stars on one
+/// spot do not hide each other.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Star {
+    pub k: usize,
+    pub y: f64,
+    pub dx: i32,
 }
 
 /// One chart of lines against K.
@@ -256,7 +271,7 @@ fn draw_legend<DB: DrawingBackend>(
         let y = 6 + 12 + 24 * *row as i32;
         let (x0, x1, xc) = (*x, *x + SWATCH, *x + SWATCH / 2);
         match &entry.swatch {
-            Swatch::Line(look) => {
+            Swatch::Line(look) | Swatch::LineStar(look) => {
                 let c = look.color;
                 area.draw(&Rectangle::new(
                     [(x0, y - 7), (x1, y + 7)],
@@ -272,6 +287,26 @@ fn draw_legend<DB: DrawingBackend>(
                     )),
                 }
                 .map_err(msg)?;
+                if let Swatch::LineStar(_) = entry.swatch {
+                    let (fill, outline) = star(&c);
+                    area.draw(&(EmptyElement::at((xc, y)) + fill + outline))
+                        .map_err(msg)?;
+                }
+            }
+            Swatch::DashedRule(c) => {
+                area.draw(&plotters::element::DashedPathElement::new(
+                    [(xc, y - 9), (xc, y + 9)],
+                    4,
+                    3,
+                    c.stroke_width(2),
+                ))
+                .map_err(msg)?;
+            }
+            Swatch::Ring(c) => {
+                area.draw(&Circle::new((xc, y), 6, WHITE.filled()))
+                    .map_err(msg)?;
+                area.draw(&Circle::new((xc, y), 6, c.stroke_width(2)))
+                    .map_err(msg)?;
             }
             Swatch::Dot(c) => {
                 area.draw(&Circle::new((xc, y), 5, c.filled()))
@@ -310,11 +345,19 @@ type Pixels = (i32, i32);
 /// A five-pointed star around (0, 0) in pixels: the shape filled with `color`, and its black
 /// outline (composed with `EmptyElement::at` to place it).
 fn star(color: &RGBColor) -> (Polygon<Pixels>, PathElement<Pixels>) {
+    star_at(color, 0)
+}
+
+/// [`star`] around (`dx`, 0).
+fn star_at(color: &RGBColor, dx: i32) -> (Polygon<Pixels>, PathElement<Pixels>) {
     let pts: Vec<Pixels> = (0..10)
         .map(|i| {
             let r = if i % 2 == 0 { 10.0 } else { 4.2 };
             let t = std::f64::consts::PI * (i as f64 / 5.0 - 0.5);
-            ((r * t.cos()).round() as i32, (r * t.sin()).round() as i32)
+            (
+                dx + (r * t.cos()).round() as i32,
+                (r * t.sin()).round() as i32,
+            )
         })
         .collect();
     let mut outline = pts.clone();
@@ -470,9 +513,9 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
     // Stars last, so that no line hides them.
     for line in &p.lines {
         chart
-            .draw_series(line.stars.iter().map(|(k, y)| {
-                let (fill, outline) = star(&line.look.color);
-                EmptyElement::at((*k as f64, *y)) + fill + outline
+            .draw_series(line.stars.iter().map(|s| {
+                let (fill, outline) = star_at(&line.look.color, s.dx);
+                EmptyElement::at((s.k as f64, s.y)) + fill + outline
             }))
             .map_err(msg)?;
     }
@@ -538,6 +581,237 @@ impl Figure for ScatterFigure {
                     + Cross::new((0, 0), 7, BLACK.stroke_width(5))
                     + Cross::new((0, 0), 7, WHITE.stroke_width(2))
             }))
+            .map_err(msg)?;
+        Ok(())
+    }
+}
+
+/// Where each criterion picks K: one row per criterion, K across, a mark per series.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AgreementFigure {
+    pub title: String,
+    /// The criteria, top row first.
+    pub rows: Vec<String>,
+    /// The smallest and largest K shown.
+    pub k_range: (usize, usize),
+    pub marks: Vec<Mark>,
+    /// Width of a series' slot within a K, in K units (marks are at most this wide).
+    pub slot: f64,
+    pub legend: Vec<LegendEntry>,
+    pub size: (u32, u32),
+}
+
+/// One series' pick on one criterion's row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mark {
+    pub row: usize,
+    /// The picked K.
+    pub k: usize,
+    /// Where the mark is drawn: K plus the series' offset within the K.
+    pub x: f64,
+    pub color: RGBColor,
+    /// Whether every seed picked this K on its own (a filled mark; a ring otherwise).
+    pub agreed: bool,
+}
+
+/// Per-sample silhouettes of one clustering, sorted within clusters (scikit-learn's
+/// "silhouette analysis" figure).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KnifeFigure {
+    pub title: String,
+    /// Each cluster's colour, label and silhouettes in increasing order, bottom cluster first.
+    pub clusters: Vec<(RGBColor, String, Vec<f64>)>,
+    /// The mean silhouette (the dashed line).
+    pub mean: f64,
+    pub legend: Vec<LegendEntry>,
+}
+
+/// The mean line's colour: vermillion, apart from viridis' purples, greens and yellows.
+pub(crate) const MEAN_RULE: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+
+/// Draws `text` right-aligned just left of the chart point `at`, on the root area (whose
+/// coordinates are the backend's): labels of categories, which plotters' numeric ticks
+/// cannot place.
+fn left_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    text: &str,
+    size: f64,
+) -> Result<(), String> {
+    let style = font(size).pos(Pos::new(HPos::Right, VPos::Center));
+    root.draw(&Text::new(text.to_string(), (at.0 - 8, at.1), style))
+        .map_err(msg)
+}
+
+impl Figure for AgreementFigure {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let area = frame(root, &self.title, &self.legend)?;
+        let n = self.rows.len().max(1);
+        let (k_lo, k_hi) = (self.k_range.0 as f64, self.k_range.1 as f64);
+        // Rows are drawn top to bottom: row r sits at y = n - 1 - r.
+        let y_of = |row: usize| (n - 1 - row) as f64;
+        let label_room = self
+            .rows
+            .iter()
+            .map(|r| area.estimate_text_size(r, &font(14.0)).map(|s| s.0))
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(msg)?
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 20;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(12)
+            .margin_left(label_room.max(40))
+            .x_label_area_size(42)
+            .build_cartesian_2d((k_lo - 0.5)..(k_hi + 0.5), -0.5..(n as f64 - 0.5))
+            .map_err(msg)?;
+        let n_k = (k_hi - k_lo) as usize + 1;
+        chart
+            .configure_mesh()
+            .x_desc("K (number of clusters)")
+            .x_labels(n_k.clamp(2, 20) + 1)
+            .x_label_formatter(&|v| k_tick(*v))
+            .disable_y_mesh()
+            .disable_x_mesh()
+            .y_labels(0)
+            .label_style(font(13.0))
+            .axis_desc_style(font(15.0))
+            .draw()
+            .map_err(msg)?;
+        // Alternate rows shaded, K cells outlined: a table to read a mark's row and K from.
+        for row in 0..n {
+            let y = y_of(row);
+            if row % 2 == 0 {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(k_lo - 0.5, y - 0.5), (k_hi + 0.5, y + 0.5)],
+                        RGBColor(0xf3, 0xf3, 0xf3).filled(),
+                    )))
+                    .map_err(msg)?;
+            }
+        }
+        chart
+            .draw_series((0..=n_k).map(|i| {
+                let x = k_lo - 0.5 + i as f64;
+                PathElement::new(vec![(x, -0.5), (x, n as f64 - 0.5)], GRID_BOLD)
+            }))
+            .map_err(msg)?;
+        for (row, label) in self.rows.iter().enumerate() {
+            let at = chart.backend_coord(&(k_lo - 0.5, y_of(row)));
+            left_label(root, at, label, 14.0)?;
+        }
+        // A mark's radius: as large as its slot allows, 7 pixels at most.
+        let x0 = chart.backend_coord(&(k_lo, 0.0)).0;
+        let x1 = chart.backend_coord(&(k_lo + self.slot, 0.0)).0;
+        let radius = ((x1 - x0) / 2 - 1).clamp(3, 7);
+        for m in &self.marks {
+            let at = (m.x, y_of(m.row));
+            if m.agreed {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(at)
+                            + Circle::new((0, 0), radius, m.color.filled())
+                            + Circle::new((0, 0), radius, BLACK.mix(0.6).stroke_width(1)),
+                    ))
+                    .map_err(msg)?;
+            } else {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(at)
+                            + Circle::new((0, 0), radius, WHITE.filled())
+                            + Circle::new((0, 0), radius - 1, m.color.stroke_width(2)),
+                    ))
+                    .map_err(msg)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Figure for KnifeFigure {
+    fn size(&self) -> (u32, u32) {
+        (800, 680)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let area = frame(root, &self.title, &self.legend)?;
+        let n: usize = self.clusters.iter().map(|c| c.2.len()).sum();
+        // Gaps between clusters as scikit-learn's example leaves (10 of its 500 samples).
+        let gap = (n as f64 * 0.02).max(2.0).round();
+        let lowest = self
+            .clusters
+            .iter()
+            .flat_map(|c| c.2.first())
+            .fold(0.0_f64, |m, v| m.min(*v));
+        let x_lo = ((lowest - 0.05).min(-0.1) * 10.0).floor() / 10.0;
+        let y_hi = n as f64 + gap * (self.clusters.len() + 1) as f64;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(12)
+            .margin_left(24)
+            .x_label_area_size(42)
+            .y_label_area_size(40)
+            .build_cartesian_2d(x_lo..1.0, 0.0..y_hi)
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .x_desc("silhouette coefficient")
+            .y_desc("cluster (its samples sorted by silhouette)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_labels(0)
+            .disable_y_mesh()
+            .bold_line_style(GRID_BOLD)
+            .light_line_style(GRID_LIGHT)
+            .max_light_lines(0)
+            .label_style(font(13.0))
+            .axis_desc_style(font(15.0))
+            .draw()
+            .map_err(msg)?;
+        let mut y0 = gap;
+        for (color, label, values) in &self.clusters {
+            let m = values.len() as f64;
+            let mut outline: Vec<(f64, f64)> = Vec::with_capacity(values.len() + 4);
+            outline.push((0.0, y0));
+            outline.extend(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (*v, y0 + i as f64 + 0.5)),
+            );
+            outline.push((0.0, y0 + m));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline.clone(),
+                    color.mix(0.85).filled(),
+                )))
+                .map_err(msg)?;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    outline,
+                    color.stroke_width(1),
+                )))
+                .map_err(msg)?;
+            let at = chart.backend_coord(&(x_lo, y0 + 0.5 * m));
+            left_label(root, at, label, 14.0)?;
+            y0 += m + gap;
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, y_hi)],
+                BLACK.stroke_width(1),
+            )))
+            .map_err(msg)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(self.mean, 0.0), (self.mean, y_hi)],
+                9,
+                5,
+                MEAN_RULE.stroke_width(2),
+            ))
             .map_err(msg)?;
         Ok(())
     }

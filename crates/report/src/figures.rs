@@ -7,52 +7,67 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use clusterlab_core::ndarray::Axis;
 use clusterlab_experiment::{
     plots::{PlotSpec, ScatterSource, ScatterSpec},
     schema::{BestKRow, group_text},
 };
-use clusterlab_metrics::select::Criterion;
+use clusterlab_metrics::{DEFAULT_SILHOUETTE_EXACT_LIMIT, select::Criterion, silhouette_samples};
+use plotters::style::RGBColor;
+use rand::seq::index::sample as sample_indices;
 
 use crate::{
-    draw::{LegendEntry, Line, LineFigure, Panel, ScatterFigure, Swatch},
+    draw::{
+        AgreementFigure, KnifeFigure, LegendEntry, Line, LineFigure, MEAN_RULE, Mark, Panel,
+        ScatterFigure, Star, Swatch,
+    },
     error::{PlotError, Result},
+    palette::Palette,
+    pca::Projection,
     results::{DataFile, ModelFile, RunRow, Runs, Summary, read_best_k},
     series::{
         Band, GroupKey, bands_from_runs, bands_from_summary, covariance_ellipse, ellipse_path,
-        group_labels, normalise,
+        normalise,
     },
-    style::{LineLook, label_color, line_look},
+    style::{LineLook, label_color},
 };
 
-/// The lines of several panels, coloured and labelled consistently: a group keeps its colour
-/// and legend entry across panels.
+/// The lines of several panels, coloured and labelled by the folder's [`Palette`]: a series
+/// keeps its colour and legend label across panels and across figures.
 struct Legend {
+    palette: Palette,
+    /// The series this figure draws, in the palette's order.
     keys: Vec<GroupKey>,
 }
 
 impl Legend {
-    fn new<'a>(bands: impl IntoIterator<Item = &'a Band>) -> Self {
-        let mut keys: Vec<GroupKey> = Vec::new();
-        for b in bands {
-            if !keys.contains(&b.key) {
-                keys.push(b.key.clone());
-            }
-        }
-        Legend { keys }
+    fn new<'a>(palette: &Palette, bands: impl IntoIterator<Item = &'a Band>) -> Self {
+        let drawn: Vec<&GroupKey> = bands.into_iter().map(|b| &b.key).collect();
+        let palette = palette.with(drawn.iter().copied());
+        let keys = palette
+            .keys()
+            .iter()
+            .filter(|k| drawn.contains(k))
+            .cloned()
+            .collect();
+        Legend { palette, keys }
     }
 
     fn look(&self, key: &GroupKey) -> LineLook {
-        line_look(self.keys.iter().position(|k| k == key).unwrap_or(0))
+        self.palette.look(key)
     }
 
-    fn entries(&self) -> Vec<LegendEntry> {
-        let refs: Vec<&GroupKey> = self.keys.iter().collect();
-        group_labels(&refs)
-            .into_iter()
-            .zip(&self.keys)
-            .map(|(label, key)| LegendEntry {
-                label,
-                swatch: Swatch::Line(self.look(key)),
+    /// One entry per series; `starred` series show the star of their picked K on their line.
+    fn entries(&self, starred: &[GroupKey]) -> Vec<LegendEntry> {
+        self.keys
+            .iter()
+            .map(|key| LegendEntry {
+                label: self.palette.label(key),
+                swatch: if starred.contains(key) {
+                    Swatch::LineStar(self.look(key))
+                } else {
+                    Swatch::Line(self.look(key))
+                },
             })
             .collect()
     }
@@ -69,6 +84,30 @@ impl Legend {
     }
 }
 
+/// The series of the results folder `dir`, in summary.csv's order (runs.csv's when there is
+/// no summary, none when neither can be read: each figure then adds its own).
+pub(crate) fn palette(dir: &Path) -> Palette {
+    if let Ok(summary) = Summary::read(dir) {
+        let keys: Vec<GroupKey> = summary
+            .rows
+            .iter()
+            .map(|r| GroupKey::new(&r.model, &summary.axes, &r.axes))
+            .collect();
+        return Palette::new(&keys);
+    }
+    match Runs::read(dir) {
+        Ok(runs) => {
+            let keys: Vec<GroupKey> = runs
+                .rows
+                .iter()
+                .map(|r| GroupKey::new(&r.model, &runs.axes, &r.axes))
+                .collect();
+            Palette::new(&keys)
+        }
+        Err(_) => Palette::new(&[]),
+    }
+}
+
 fn spread_note(bands: &[Band]) -> &'static str {
     if bands.iter().flat_map(|b| &b.points).any(|p| p.n > 1) {
         " (mean ± std over seeds)"
@@ -78,7 +117,12 @@ fn spread_note(bands: &[Band]) -> &'static str {
 }
 
 /// Inertia against K.
-pub(crate) fn elbow(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigure> {
+pub(crate) fn elbow(
+    dir: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    palette: &Palette,
+) -> Result<LineFigure> {
     let runs = Runs::read(dir)?;
     let bands = bands_from_runs(&runs.rows, &runs.axes, "inertia");
     if bands.is_empty() {
@@ -87,7 +131,7 @@ pub(crate) fn elbow(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigur
             format!("no ok row of {} has an inertia", runs.path.display()),
         ));
     }
-    let legend = Legend::new(&bands);
+    let legend = Legend::new(palette, &bands);
     Ok(LineFigure {
         title: spec
             .title
@@ -101,12 +145,17 @@ pub(crate) fn elbow(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigur
         }],
         columns: 1,
         size: (800, 600),
-        legend: legend.entries(),
+        legend: legend.entries(&[]),
     })
 }
 
 /// BIC and mean log-likelihood against K, side by side.
-pub(crate) fn selection(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigure> {
+pub(crate) fn selection(
+    dir: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    palette: &Palette,
+) -> Result<LineFigure> {
     let runs = Runs::read(dir)?;
     let bic = bands_from_runs(&runs.rows, &runs.axes, "bic");
     let ll = bands_from_runs(&runs.rows, &runs.axes, "log_likelihood");
@@ -119,7 +168,7 @@ pub(crate) fn selection(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineF
             ),
         ));
     }
-    let legend = Legend::new(bic.iter().chain(&ll));
+    let legend = Legend::new(palette, bic.iter().chain(&ll));
     let mut all = bic.clone();
     all.extend(ll.iter().cloned());
     Ok(LineFigure {
@@ -143,7 +192,7 @@ pub(crate) fn selection(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineF
         ],
         columns: 2,
         size: (1200, 560),
-        legend: legend.entries(),
+        legend: legend.entries(&[]),
     })
 }
 
@@ -176,8 +225,59 @@ fn picked_k(best: &[BestKRow], criterion: &str, key: &GroupKey) -> Option<usize>
         .and_then(|b| b.best_k)
 }
 
+/// Pixels between the centres of two stars side by side: a star is 20 pixels wide, so each
+/// stays visible.
+const STAR_SPACING: i32 = 15;
+
+/// Two stars whose normalised heights differ by less than this would overlap (a panel is
+/// about 200 pixels high, a star 20).
+const STAR_CLOSE: f64 = 0.1;
+
+/// Shifts the stars of a panel sideways where several sit on one spot. At one K, stars at
+/// about the same height (several series picking the same K, often each at the top or the
+/// bottom of its normalised curve) are spread in a row centred on K, in the series' order,
+/// instead of the last one drawn hiding the others.
+fn spread_stars(lines: &mut [Line]) {
+    // (line, star) of every star, by K then height; the line order breaks ties.
+    let mut at: Vec<(usize, usize)> = lines
+        .iter()
+        .enumerate()
+        .flat_map(|(l, line)| (0..line.stars.len()).map(move |s| (l, s)))
+        .collect();
+    let star = |lines: &[Line], (l, s): (usize, usize)| lines[l].stars[s];
+    at.sort_by(|a, b| {
+        let (sa, sb) = (star(lines, *a), star(lines, *b));
+        sa.k.cmp(&sb.k).then(sa.y.total_cmp(&sb.y)).then(a.cmp(b))
+    });
+    let mut start = 0;
+    while start < at.len() {
+        // A run of stars at one K, each close to the one below it.
+        let mut end = start + 1;
+        while end < at.len() {
+            let (prev, next) = (star(lines, at[end - 1]), star(lines, at[end]));
+            if next.k != prev.k || next.y - prev.y >= STAR_CLOSE {
+                break;
+            }
+            end += 1;
+        }
+        let mut run: Vec<(usize, usize)> = at[start..end].to_vec();
+        run.sort();
+        let m = run.len() as i32;
+        for (i, (l, s)) in run.into_iter().enumerate() {
+            // Centred: offsets -7.5, 7.5 for two, -15, 0, 15 for three, ...
+            lines[l].stars[s].dx = (2 * i as i32 - (m - 1)) * STAR_SPACING / 2;
+        }
+        start = end;
+    }
+}
+
 /// Every criterion against K, normalised, one panel each, picked K starred.
-pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFigure> {
+pub(crate) fn criteria(
+    dir: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    palette: &Palette,
+) -> Result<LineFigure> {
     let summary = Summary::read(dir)?;
     let best = read_best_k(dir)?;
     let all = criterion_panels();
@@ -201,8 +301,8 @@ pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFi
             ),
         ));
     }
-    let legend = Legend::new(panels_bands.iter().flat_map(|p| &p.2));
-    let mut any_star = false;
+    let legend = Legend::new(palette, panels_bands.iter().flat_map(|p| &p.2));
+    let mut starred: Vec<GroupKey> = Vec::new();
     let panels = panels_bands
         .iter()
         .map(|(caption, criterion, bands)| {
@@ -213,10 +313,17 @@ pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFi
                     .as_deref()
                     .and_then(|b| picked_k(b, criterion, &band.key));
                 if let Some(p) = picked.and_then(|k| band.points.iter().find(|p| p.k == k)) {
-                    line.stars.push((p.k, p.mean));
-                    any_star = true;
+                    line.stars.push(Star {
+                        k: p.k,
+                        y: p.mean,
+                        dx: 0,
+                    });
+                    if !starred.contains(&band.key) {
+                        starred.push(band.key.clone());
+                    }
                 }
             }
+            spread_stars(&mut lines);
             Panel {
                 caption: Some(caption.to_string()),
                 y_desc: "normalised (0 = min, 1 = max)".into(),
@@ -225,7 +332,8 @@ pub(crate) fn criteria(dir: &Path, spec: &PlotSpec, name: &str) -> Result<LineFi
             }
         })
         .collect::<Vec<_>>();
-    let mut entries = legend.entries();
+    let any_star = !starred.is_empty();
+    let mut entries = legend.entries(&starred);
     if any_star {
         entries.push(LegendEntry {
             label: "picked K (best_k.csv)".into(),
@@ -289,15 +397,7 @@ pub(crate) fn scatter(
             (data, labels, n, None, what, "class")
         }
         ScatterSource::Cell { model, k, seed } => {
-            let row = find_cell(dir, spec, s, model, *k, *seed)?;
-            let data_path = match &row.data_id {
-                Some(id) => dir.join("data").join(format!("{id}.csv")),
-                None => dir.join("data.csv"),
-            };
-            let data = DataFile::read(&data_path)?;
-            let model_path = dir.join("models").join(format!("{}.json", row.cell_id));
-            let m = ModelFile::read(&model_path)?;
-            check_model(&model_path, &m, &data)?;
+            let (data, m) = cell_files(dir, spec, s, model, *k, *seed)?;
             let n = m.labels.iter().max().map_or(0, |m| m + 1).max(*k);
             let mut what = format!("{model}, k = {k}, seed = {seed}");
             if !axes_text.is_empty() {
@@ -308,15 +408,38 @@ pub(crate) fn scatter(
         }
     };
     let d = data.features.len();
-    let features_note = match d {
-        1 => " (1 feature, drawn on a line)".to_string(),
-        2 => String::new(),
-        _ => format!(" (first 2 of {d} features)"),
+    // Wider data are seen on their plane of most spread (see `pca`), not on two columns.
+    let pca = if d > 2 {
+        Projection::principal(data.x.view())
+    } else {
+        None
     };
-    let mut groups: Vec<(plotters::style::RGBColor, Vec<(f64, f64)>)> = (0..n_colors)
+    let features_note = match (d, &pca) {
+        (1, _) => " (1 feature, drawn on a line)".to_string(),
+        (2, _) => String::new(),
+        (_, Some(_)) => format!(" (first 2 principal components of {d} features)"),
+        (_, None) => format!(" (first 2 of {d} features)"),
+    };
+    let place = |row: &[f64]| match &pca {
+        Some(p) => p.point(row),
+        None => (
+            row.first().copied().unwrap_or(0.0),
+            row.get(1).copied().unwrap_or(0.0),
+        ),
+    };
+    let points: Vec<(f64, f64)> = match &pca {
+        Some(p) => data
+            .x
+            .rows()
+            .into_iter()
+            .map(|r| p.point(&r.to_vec()))
+            .collect(),
+        None => data.points.clone(),
+    };
+    let mut groups: Vec<(RGBColor, Vec<(f64, f64)>)> = (0..n_colors)
         .map(|c| (label_color(c, n_colors), Vec::new()))
         .collect();
-    for (p, l) in data.points.iter().zip(&labels) {
+    for (p, l) in points.iter().zip(&labels) {
         if let Some(g) = groups.get_mut(*l) {
             g.1.push(*p);
         }
@@ -342,7 +465,8 @@ pub(crate) fn scatter(
         centers = m
             .centers
             .iter()
-            .filter_map(|c| Some((*c.first()?, c.get(1).copied().unwrap_or(0.0))))
+            .filter(|c| !c.is_empty())
+            .map(|c| place(c))
             .collect();
         if !centers.is_empty() {
             legend.push(LegendEntry {
@@ -354,7 +478,13 @@ pub(crate) fn scatter(
             // One shared matrix (a tied mixture saved compactly) serves every component.
             let per_component = covs.iter().cycle().take(centers.len());
             for (j, (cov, center)) in per_component.zip(&centers).enumerate() {
-                let block = top_left_2x2(cov).and_then(|b| covariance_ellipse(*center, b, 2.0));
+                // A component's covariance seen in the plane: Pᵀ Σ P, or its top-left block
+                // on raw axes.
+                let in_plane = match &pca {
+                    Some(p) => p.covariance(cov),
+                    None => top_left_2x2(cov),
+                };
+                let block = in_plane.and_then(|b| covariance_ellipse(*center, b, 2.0));
                 if let Some(e) = block {
                     ellipses.push((label_color(j, n_colors), ellipse_path(&e, 72)));
                 }
@@ -372,13 +502,209 @@ pub(crate) fn scatter(
             .title
             .clone()
             .unwrap_or_else(|| format!("{name}: {what}{features_note}")),
-        x_desc: data.features[0].clone(),
-        y_desc: data.features.get(1).cloned().unwrap_or_default(),
+        x_desc: match &pca {
+            Some(p) => p.axis_titles()[0].clone(),
+            None => data.features[0].clone(),
+        },
+        y_desc: match &pca {
+            Some(p) => p.axis_titles()[1].clone(),
+            None => data.features.get(1).cloned().unwrap_or_default(),
+        },
         groups,
         centers,
         ellipses,
         legend,
     })
+}
+
+/// The dataset and the model file of the one ok cell a scatter plot names, checked against
+/// each other.
+fn cell_files(
+    dir: &Path,
+    spec: &PlotSpec,
+    s: &ScatterSpec,
+    model: &str,
+    k: usize,
+    seed: u64,
+) -> Result<(DataFile, ModelFile)> {
+    let row = find_cell(dir, spec, s, model, k, seed)?;
+    let data_path = match &row.data_id {
+        Some(id) => dir.join("data").join(format!("{id}.csv")),
+        None => dir.join("data.csv"),
+    };
+    let data = DataFile::read(&data_path)?;
+    let model_path = dir.join("models").join(format!("{}.json", row.cell_id));
+    let m = ModelFile::read(&model_path)?;
+    check_model(&model_path, &m, &data)?;
+    Ok((data, m))
+}
+
+/// The silhouette "knife" plot of the cell a scatter plot shows: every sample's silhouette,
+/// sorted within its cluster, clusters coloured as in the scatter plot, a dashed line at the
+/// mean. Above [`DEFAULT_SILHOUETTE_EXACT_LIMIT`] samples, the silhouettes of the seeded
+/// subset the runner scored (same size, same seed, same draw), so that the line is at
+/// runs.csv's silhouette. `Ok(None)` when the silhouette is not defined (fewer than two
+/// clusters, or as many as samples).
+pub(crate) fn silhouette(
+    dir: &Path,
+    spec: &PlotSpec,
+    s: &ScatterSpec,
+    name: &str,
+) -> Result<Option<KnifeFigure>> {
+    let ScatterSource::Cell { model, k, seed } = &s.source else {
+        return Ok(None);
+    };
+    let (data, m) = cell_files(dir, spec, s, model, *k, *seed)?;
+    let n = m.labels.len();
+    let (x, labels, note) = if n > DEFAULT_SILHOUETTE_EXACT_LIMIT {
+        let mut idx = sample_indices(
+            &mut clusterlab_core::seed::rng(*seed),
+            n,
+            DEFAULT_SILHOUETTE_EXACT_LIMIT,
+        )
+        .into_vec();
+        idx.sort_unstable();
+        let labels: Vec<usize> = idx.iter().map(|&i| m.labels[i]).collect();
+        let note =
+            format!(" ({DEFAULT_SILHOUETTE_EXACT_LIMIT} of {n} samples, drawn with seed {seed})");
+        (data.x.select(Axis(0), &idx), labels, note)
+    } else {
+        (data.x.clone(), m.labels.clone(), String::new())
+    };
+    let distinct: BTreeSet<usize> = labels.iter().copied().collect();
+    if distinct.len() < 2 || distinct.len() >= labels.len() {
+        return Ok(None);
+    }
+    let values = silhouette_samples(x.view(), &labels)
+        .map_err(|e| nothing(spec, format!("silhouettes of {}: {e}", data.path.display())))?;
+    let n_colors = m.labels.iter().max().map_or(0, |m| m + 1).max(*k);
+    let mut clusters: Vec<(RGBColor, String, Vec<f64>)> = distinct
+        .iter()
+        .map(|&c| (label_color(c, n_colors), c.to_string(), Vec::new()))
+        .collect();
+    for (v, l) in values.iter().zip(&labels) {
+        if let Some(i) = distinct.iter().position(|c| c == l) {
+            clusters[i].2.push(*v);
+        }
+    }
+    for c in &mut clusters {
+        c.2.sort_by(f64::total_cmp);
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let axes_text: String = s.axes.iter().map(|(a, v)| format!(", {a} = {v}")).collect();
+    Ok(Some(KnifeFigure {
+        title: format!("{name}: silhouettes, {model}, k = {k}, seed = {seed}{axes_text}{note}"),
+        clusters,
+        mean,
+        legend: vec![LegendEntry {
+            label: format!("mean silhouette = {mean:.3}"),
+            swatch: Swatch::DashedRule(MEAN_RULE),
+        }],
+    }))
+}
+
+/// Where each criterion of best_k.csv picks K, for every series: one row per criterion, a
+/// column per K, a mark per series in its colour at a fixed place within the K (so that
+/// series picking the same K stand side by side). `Ok(None)` without best_k.csv or without
+/// a single pick.
+pub(crate) fn agreement(
+    dir: &Path,
+    name: &str,
+    palette: &Palette,
+) -> Result<Option<AgreementFigure>> {
+    let Some(best) = read_best_k(dir)? else {
+        return Ok(None);
+    };
+    let picks: Vec<&BestKRow> = best.iter().filter(|b| b.best_k.is_some()).collect();
+    if picks.is_empty() {
+        return Ok(None);
+    }
+    // Rows: the criteria in the metrics crate's order, then any it does not know.
+    let mut names: Vec<&str> = Criterion::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|c| picks.iter().any(|b| b.criterion == *c))
+        .collect();
+    for b in &picks {
+        if !names.contains(&b.criterion.as_str()) {
+            names.push(&b.criterion);
+        }
+    }
+    let rows: Vec<String> = names
+        .iter()
+        .map(|n| {
+            Criterion::ALL
+                .iter()
+                .find(|c| c.name() == *n)
+                .map_or_else(|| n.to_string(), |c| c.title().to_string())
+        })
+        .collect();
+    // Each pick's series: the palette's, else one made from best_k.csv's group text.
+    let key_of = |b: &BestKRow| {
+        palette
+            .keys()
+            .iter()
+            .find(|k| k.model == b.model && group_matches(&b.group, k))
+            .cloned()
+            .unwrap_or_else(|| GroupKey {
+                model: b.model.clone(),
+                axes: b
+                    .group
+                    .split(", ")
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(a, v)| (a.to_string(), v.to_string()))
+                    .collect(),
+            })
+    };
+    let keys: Vec<GroupKey> = picks.iter().map(|b| key_of(b)).collect();
+    let palette = palette.with(&keys);
+    let series: Vec<&GroupKey> = palette.keys().iter().filter(|k| keys.contains(k)).collect();
+    let slot = 0.84 / series.len() as f64;
+    let marks: Vec<Mark> = picks
+        .iter()
+        .zip(&keys)
+        .filter_map(|(b, key)| {
+            let k = b.best_k?;
+            let place = series.iter().position(|s| *s == key)?;
+            let row = names.iter().position(|n| *n == b.criterion)?;
+            Some(Mark {
+                row,
+                k,
+                x: k as f64 + (place as f64 - 0.5 * (series.len() - 1) as f64) * slot,
+                color: palette.look(key).color,
+                agreed: b.seeds_agreeing == b.seed_picks.len() && b.seeds_mode == Some(k),
+            })
+        })
+        .collect();
+    // K across: every K the grid tried (summary.csv), and at least every K picked.
+    let tried = Summary::read(dir)
+        .map(|s| s.rows.iter().map(|r| r.k).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let all_k = tried.iter().copied().chain(marks.iter().map(|m| m.k));
+    let k_range = all_k.fold((usize::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)));
+    let mut legend: Vec<LegendEntry> = series
+        .iter()
+        .map(|key| LegendEntry {
+            label: palette.label(key),
+            swatch: Swatch::Dot(palette.look(key).color),
+        })
+        .collect();
+    if marks.iter().any(|m| !m.agreed) {
+        legend.push(LegendEntry {
+            label: "seeds disagree (the pick of the mean over seeds)".into(),
+            swatch: Swatch::Ring(RGBColor(0x66, 0x66, 0x66)),
+        });
+    }
+    let legend_rows = legend.len().div_ceil(3) as u32;
+    Ok(Some(AgreementFigure {
+        title: format!("{name}: the K each criterion picks (best_k.csv)"),
+        size: (900, 130 + 56 * rows.len() as u32 + 24 * legend_rows),
+        rows,
+        k_range,
+        marks,
+        slot,
+        legend,
+    }))
 }
 
 fn top_left_2x2(cov: &[Vec<f64>]) -> Option<[[f64; 2]; 2]> {
@@ -574,6 +900,30 @@ mod tests {
             axes: vec![],
         };
         assert!(group_matches("", &km));
+    }
+
+    #[test]
+    fn stars_on_one_spot_spread_in_series_order_and_others_stay() {
+        let line = |stars: &[(usize, f64)]| Line {
+            look: crate::style::line_look(0),
+            points: Vec::new(),
+            stars: stars.iter().map(|&(k, y)| Star { k, y, dx: 0 }).collect(),
+        };
+        let mut lines = vec![
+            line(&[(3, 1.0)]),
+            line(&[(3, 0.97)]),
+            line(&[(3, 1.0), (5, 0.0)]),
+            line(&[(3, 0.2)]),
+        ];
+        spread_stars(&mut lines);
+        let dx: Vec<Vec<i32>> = lines
+            .iter()
+            .map(|l| l.stars.iter().map(|s| s.dx).collect())
+            .collect();
+        assert_eq!(dx, [vec![-15], vec![0], vec![15, 0], vec![0]]);
+        let mut two = vec![line(&[(2, 0.0)]), line(&[(2, 0.0)])];
+        spread_stars(&mut two);
+        assert_eq!((two[0].stars[0].dx, two[1].stars[0].dx), (-7, 7));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::{
 };
 
 use crate::{
+    companions,
     error::{PlotError, Result},
     plots_of,
     results::{ExperimentFile, Table},
@@ -98,12 +99,20 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Every PNG under `plots/`: the experiment's plots first, in their order, then any other.
+/// Every PNG under `plots/`: the experiment's plots first, in their order, each followed by
+/// its companion when it was drawn, then any other.
 fn plots_section(dir: &Path) -> String {
     let plots = dir.join("plots");
-    let mut stems: Vec<String> = plots_of(dir)
-        .map(|p| p.iter().map(|s| s.file_stem()).collect())
-        .unwrap_or_default();
+    let specs = plots_of(dir).unwrap_or_default();
+    let mut stems: Vec<String> = Vec::new();
+    for (spec, companion) in specs.iter().zip(companions(&specs)) {
+        stems.push(spec.file_stem());
+        if let Some(c) = companion
+            && plots.join(format!("{}.png", c.stem)).exists()
+        {
+            stems.push(c.stem);
+        }
+    }
     let mut others: Vec<String> = fs::read_dir(&plots)
         .map(|entries| {
             entries

@@ -8,7 +8,13 @@
 //! - `results` reads the files, locating CSV columns by name;
 //! - `series` turns rows into lines (means and spreads over seeds, grouping, normalisation,
 //!   covariance ellipses): pure functions, tested on hand-checked rows;
-//! - `figures` builds one figure per [`PlotSpec`] from those series;
+//! - `palette` gives each series (a model and its axis values) one colour and one legend
+//!   label, the same in every figure of a folder;
+//! - `pca` finds the plane a scatter plot shows data of more than two features on (their
+//!   first two principal axes);
+//! - `figures` builds one figure per [`PlotSpec`] from those series, and the companions some
+//!   plots bring (the criteria-agreement chart beside `criteria`, a silhouette plot beside
+//!   each scatter plot of one cell);
 //! - `draw` draws a figure to PNG and SVG with plotters, text rasterised from an embedded
 //!   DejaVu Sans subset (no system font library), lines in the colour-blind-safe Okabe-Ito
 //!   palette, scatter labels in viridis;
@@ -50,6 +56,8 @@ mod draw;
 mod error;
 mod figures;
 mod html;
+mod palette;
+mod pca;
 mod results;
 mod series;
 mod style;
@@ -73,22 +81,103 @@ pub struct PlotOutcome {
 
 /// Draws every plot of `specs` from the results folder `dir` into `dir/plots/` (a PNG and an
 /// SVG each). A plot that fails does not stop the others: each outcome says what happened.
+///
+/// Some plots bring a companion drawn from the same files, with an outcome of its own right
+/// after theirs: `criteria` the criteria-agreement chart (`agreement`, where each criterion of
+/// best_k.csv picks K, when best_k.csv has a pick), and a scatter plot of one cell's labels
+/// that cell's silhouette plot (`silhouette_<model>_k<K>`, when the scatter plot was drawn
+/// and the silhouette is defined). A series (a model and its axis values) has one colour in
+/// every plot.
 pub fn draw_all(dir: &Path, specs: &[PlotSpec]) -> Vec<PlotOutcome> {
     let plots = dir.join("plots");
     let prepared = fs::create_dir_all(&plots).map_err(|e| e.to_string());
     let name = experiment_name(dir);
+    let palette = figures::palette(dir);
+    let companions = companions(specs);
+    let mut outcomes = Vec::with_capacity(specs.len());
+    for (spec, companion) in specs.iter().zip(companions) {
+        let stem = spec.file_stem();
+        let io_err = |e: &String| PlotError::Io {
+            path: plots.clone(),
+            source: std::io::Error::other(e.clone()),
+        };
+        let result = match &prepared {
+            Ok(()) => draw_one(dir, &plots, spec, &name, &stem, &palette),
+            Err(e) => Err(io_err(e)),
+        };
+        let drawn = result.is_ok();
+        outcomes.push(PlotOutcome { stem, result });
+        let Some(companion) = companion else {
+            continue;
+        };
+        if companion.needs_parent && !drawn {
+            continue;
+        }
+        let result = match &prepared {
+            Ok(()) => draw_companion(dir, &plots, spec, &name, &companion.stem, &palette),
+            Err(e) => Err(io_err(e)),
+        };
+        match result {
+            Ok(None) => {}
+            Ok(Some(files)) => outcomes.push(PlotOutcome {
+                stem: companion.stem,
+                result: Ok(files),
+            }),
+            Err(e) => outcomes.push(PlotOutcome {
+                stem: companion.stem,
+                result: Err(e),
+            }),
+        }
+    }
+    outcomes
+}
+
+/// A plot drawn after another from the same files (see [`draw_all`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Companion {
+    /// Its file stem under `plots/`.
+    pub stem: String,
+    /// Whether it is drawn only when the plot it follows was.
+    pub needs_parent: bool,
+}
+
+/// The companion of each spec, if any: the agreement chart after the first `criteria`, a
+/// silhouette plot after each scatter plot of one cell. A silhouette plot is named after its
+/// model, K and pinned axes (`silhouette_gmm_k3_covariance_type-full`); the seed joins the
+/// name only when an earlier scatter plot of the list already took the name without it.
+pub(crate) fn companions(specs: &[PlotSpec]) -> Vec<Option<Companion>> {
+    let mut taken: Vec<String> = Vec::new();
+    let mut agreement = false;
     specs
         .iter()
-        .map(|spec| {
-            let stem = spec.file_stem();
-            let result = match &prepared {
-                Ok(()) => draw_one(dir, &plots, spec, &name, &stem),
-                Err(e) => Err(PlotError::Io {
-                    path: plots.clone(),
-                    source: std::io::Error::other(e.clone()),
-                }),
-            };
-            PlotOutcome { stem, result }
+        .map(|spec| match &spec.kind {
+            PlotKind::Criteria if !agreement => {
+                agreement = true;
+                Some(Companion {
+                    stem: "agreement".into(),
+                    needs_parent: false,
+                })
+            }
+            PlotKind::Scatter(ScatterSpec {
+                source: ScatterSource::Cell { model, k, seed },
+                axes,
+            }) => {
+                let pinned: String = axes.iter().map(|(a, v)| format!("_{a}-{v}")).collect();
+                let mut stem = clusterlab_experiment::text::file_safe(&format!(
+                    "silhouette_{model}_k{k}{pinned}"
+                ));
+                if taken.contains(&stem) {
+                    stem = clusterlab_experiment::text::file_safe(&format!(
+                        "silhouette_{model}_k{k}_seed{seed}{pinned}"
+                    ));
+                }
+                taken.push(stem.clone());
+                Some(Companion {
+                    stem,
+                    needs_parent: true,
+                })
+            }
+            _ => None,
         })
         .collect()
 }
@@ -133,11 +222,37 @@ fn draw_one(
     spec: &PlotSpec,
     name: &str,
     stem: &str,
+    palette: &palette::Palette,
 ) -> Result<Vec<PathBuf>, PlotError> {
     match &spec.kind {
-        PlotKind::Elbow => draw::render(&figures::elbow(dir, spec, name)?, plots, stem),
-        PlotKind::Selection => draw::render(&figures::selection(dir, spec, name)?, plots, stem),
-        PlotKind::Criteria => draw::render(&figures::criteria(dir, spec, name)?, plots, stem),
+        PlotKind::Elbow => draw::render(&figures::elbow(dir, spec, name, palette)?, plots, stem),
+        PlotKind::Selection => {
+            draw::render(&figures::selection(dir, spec, name, palette)?, plots, stem)
+        }
+        PlotKind::Criteria => {
+            draw::render(&figures::criteria(dir, spec, name, palette)?, plots, stem)
+        }
         PlotKind::Scatter(s) => draw::render(&figures::scatter(dir, spec, s, name)?, plots, stem),
+    }
+}
+
+/// Draws the companion of `spec`; `Ok(None)` when there is nothing it could show (no pick in
+/// best_k.csv, an undefined silhouette).
+fn draw_companion(
+    dir: &Path,
+    plots: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    stem: &str,
+    palette: &palette::Palette,
+) -> Result<Option<Vec<PathBuf>>, PlotError> {
+    match &spec.kind {
+        PlotKind::Criteria => figures::agreement(dir, name, palette)?
+            .map(|f| draw::render(&f, plots, stem))
+            .transpose(),
+        PlotKind::Scatter(s) => figures::silhouette(dir, spec, s, name)?
+            .map(|f| draw::render(&f, plots, stem))
+            .transpose(),
+        _ => Ok(None),
     }
 }

@@ -12,6 +12,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use clusterlab_core::ndarray::{Array2, Axis};
 use clusterlab_data::{CsvOptions, Header, LabelColumn, read_csv};
 use clusterlab_experiment::{
     plots::PlotSpec,
@@ -226,12 +227,14 @@ impl ModelFile {
     }
 }
 
-/// A dataset's first two features and its labels, as the scatter plot needs them.
+/// A dataset's features and its labels, as the scatter and silhouette plots need them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DataFile {
     pub path: PathBuf,
     /// Feature names (every column but `label`).
     pub features: Vec<String>,
+    /// Every feature of every sample (samples in rows, the `label` column left out).
+    pub x: Array2<f64>,
     /// (first feature, second feature) of each sample; the second is 0 when there is one.
     pub points: Vec<(f64, f64)>,
     pub labels: Option<Vec<usize>>,
@@ -298,6 +301,7 @@ impl DataFile {
         Ok(DataFile {
             path: path.to_path_buf(),
             features: feature_cols.iter().map(|c| header[*c].clone()).collect(),
+            x: x.select(Axis(1), &feature_cols),
             points,
             labels,
         })
@@ -370,6 +374,11 @@ mod tests {
         let d = DataFile::read(&dir.path().join("data.csv")).unwrap();
         assert_eq!(d.features, ["x0", "x1", "x2"]);
         assert_eq!(d.points, [(1.0, 2.0), (4.0, 5.0)]);
+        assert_eq!(
+            d.x.row(1).to_vec(),
+            [4.0, 5.0, 6.0],
+            "every feature, no label"
+        );
         assert_eq!(d.labels, Some(vec![0, 1]));
     }
 

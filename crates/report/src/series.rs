@@ -17,7 +17,7 @@ pub(crate) struct GroupKey {
 }
 
 impl GroupKey {
-    fn new(model: &str, names: &[String], values: &[String]) -> Self {
+    pub(crate) fn new(model: &str, names: &[String], values: &[String]) -> Self {
         GroupKey {
             model: model.to_string(),
             axes: names

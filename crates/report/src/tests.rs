@@ -16,7 +16,13 @@ use clusterlab_experiment::{
     grid::GridFile,
 };
 
+use plotters::style::RGBColor;
+
 use super::{PlotError, PlotKind, PlotSpec, draw_all, plots_of, write_report};
+use crate::{
+    draw::{LegendEntry, Swatch},
+    figures,
+};
 
 /// A deterministic stream in [0, 1), so the fixture needs no RNG crate.
 struct Lcg(u64);
@@ -186,28 +192,58 @@ fn draws_every_kind_from_a_real_results_folder() {
     let specs = plots_of(&fx.dir).unwrap();
     assert_eq!(specs.len(), 6);
     let outcomes = draw_all(&fx.dir, &specs);
-    let sizes: BTreeMap<&str, (u32, u32)> = BTreeMap::from([
+    // Each plot, and right after `criteria` and each cell's scatter plot their companions.
+    let sizes: Vec<(&str, (u32, u32))> = vec![
         ("scatter_truth", (800, 680)),
         ("elbow", (800, 600)),
         ("selection", (1200, 560)),
-        ("criteria", (1080, 680)),
+        // One panel per criterion the metrics crate knows: its size follows their number.
+        ("criteria", (1080, 0)),
+        // One row per criterion of best_k.csv: its height follows their number.
+        ("agreement", (900, 0)),
         ("scatter_kmeans_k3_seed0", (800, 680)),
+        ("silhouette_kmeans_k3", (800, 680)),
         ("scatter_gmm_k3_seed0_covariance_type-full", (800, 680)),
-    ]);
+        ("silhouette_gmm_k3_covariance_type-full", (800, 680)),
+    ];
+    let stems: Vec<&str> = outcomes.iter().map(|o| o.stem.as_str()).collect();
+    assert_eq!(stems, sizes.iter().map(|s| s.0).collect::<Vec<_>>());
+    let sizes: BTreeMap<&str, (u32, u32)> = sizes.into_iter().collect();
     for o in &outcomes {
         let files = o
             .result
             .as_ref()
             .unwrap_or_else(|e| panic!("{}: {e}", o.stem));
         assert_eq!(files.len(), 2);
-        assert_png(&files[0], sizes[o.stem.as_str()]);
+        let mut size = sizes[o.stem.as_str()];
+        if o.stem == "agreement" {
+            size = agreement_size(&fx.dir);
+        }
+        if o.stem == "criteria" {
+            let spec = PlotSpec::new(PlotKind::Criteria);
+            let figure =
+                figures::criteria(&fx.dir, &spec, "x", &figures::palette(&fx.dir)).unwrap();
+            let rows = figure.panels.len().div_ceil(3) as u32;
+            assert_eq!(figure.size, (1080, 285 * rows + 110));
+            size = figure.size;
+        }
+        assert_png(&files[0], size);
         assert_svg(&files[1], "blobs3");
     }
     let plots = fx.dir.join("plots");
     assert_svg(&plots.join("elbow.svg"), "inertia against K");
     assert_svg(&plots.join("elbow.svg"), "K (number of clusters)");
     assert_svg(&plots.join("selection.svg"), "covariance_type = diag");
-    assert_svg(&plots.join("scatter_truth.svg"), "first 2 of 3 features");
+    assert_svg(
+        &plots.join("scatter_truth.svg"),
+        "first 2 principal components of 3 features",
+    );
+    assert_svg(&plots.join("scatter_truth.svg"), "PC1 (");
+    assert_svg(&plots.join("agreement.svg"), "Davies–Bouldin");
+    assert_svg(
+        &plots.join("silhouette_kmeans_k3.svg"),
+        "mean silhouette = ",
+    );
     assert_svg(&plots.join("criteria.svg"), "Davies–Bouldin");
     assert_svg(
         &plots.join("scatter_gmm_k3_seed0_covariance_type-full.svg"),
@@ -233,7 +269,11 @@ fn a_missing_model_file_fails_that_plot_only() {
             "scatter_gmm_k3_seed0_covariance_type-full"
         ]
     );
-    let err = outcomes[4].result.as_ref().unwrap_err();
+    let err = outcomes
+        .iter()
+        .find(|o| o.stem == "scatter_kmeans_k3_seed0")
+        .and_then(|o| o.result.as_ref().err())
+        .unwrap();
     assert!(matches!(err, PlotError::Io { .. }));
     assert!(err.to_string().contains(".json"), "{err}");
     assert!(fx.dir.join("plots/elbow.png").exists());
@@ -312,7 +352,8 @@ fn report_is_self_contained_and_shows_every_section() {
     let page = write_report(&fx.dir).unwrap();
     let html = fs::read_to_string(page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert_eq!(html.matches("data:image/png;base64,iVBORw0KGgo").count(), 6);
+    // The six plots, the agreement chart and two silhouette plots.
+    assert_eq!(html.matches("data:image/png;base64,iVBORw0KGgo").count(), 9);
     assert!(!html.contains("http://") && !html.contains("https://"));
     for needle in [
         "<h1>blobs3</h1>",
@@ -393,12 +434,338 @@ fn data_axes_pick_the_dataset_and_split_the_lines() {
     assert_eq!(outcomes[0].stem, "scatter_truth_data.cluster_std-2");
     assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
     assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
-    let err = outcomes[2].result.as_ref().unwrap_err().to_string();
+    // The cell's silhouette plot, on the cell's own dataset.
+    assert_eq!(outcomes[2].stem, "silhouette_km_k2_data.cluster_std-0.5");
+    assert!(outcomes[2].result.is_ok(), "{:?}", outcomes[2].result);
+    let err = outcomes[3].result.as_ref().unwrap_err().to_string();
     assert!(
         err.contains("2 datasets match (data_id cluster_std-0.5, cluster_std-2.0)"),
         "{err}"
     );
-    assert!(outcomes[3].result.is_ok());
+    assert!(outcomes[4].result.is_ok());
     assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 0.5");
     assert_svg(&dir.join("plots/elbow.svg"), "data.cluster_std = 2");
+}
+
+/// The colour of each legend entry of a series, by its label.
+fn series_colors(legend: &[LegendEntry]) -> BTreeMap<String, RGBColor> {
+    legend
+        .iter()
+        .filter_map(|e| match &e.swatch {
+            Swatch::Line(look) | Swatch::LineStar(look) => Some((e.label.clone(), look.color)),
+            Swatch::Dot(c) => Some((e.label.clone(), *c)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_series_has_one_colour_and_label_in_every_figure() {
+    let fx = fixture("one_colour");
+    let dir = fx.dir.as_path();
+    let palette = figures::palette(dir);
+    let elbow = figures::elbow(dir, &PlotSpec::new(PlotKind::Elbow), "x", &palette).unwrap();
+    let selection =
+        figures::selection(dir, &PlotSpec::new(PlotKind::Selection), "x", &palette).unwrap();
+    let criteria =
+        figures::criteria(dir, &PlotSpec::new(PlotKind::Criteria), "x", &palette).unwrap();
+    let agreement = figures::agreement(dir, "x", &palette).unwrap().unwrap();
+    let all = series_colors(&criteria.legend);
+    assert_eq!(
+        all.keys().collect::<Vec<_>>(),
+        [
+            "gmm, covariance_type = diag",
+            "gmm, covariance_type = full",
+            "kmeans"
+        ]
+    );
+    // The selection plot has no K-means line: its first line is not drawn in K-means' colour.
+    let full = all["gmm, covariance_type = full"];
+    assert_ne!(full, all["kmeans"]);
+    for (figure, legend) in [
+        ("elbow", &elbow.legend),
+        ("selection", &selection.legend),
+        ("agreement", &agreement.legend),
+    ] {
+        let colors = series_colors(legend);
+        assert!(!colors.is_empty(), "{figure}");
+        for (label, color) in colors {
+            assert_eq!(all.get(&label), Some(&color), "{figure}: {label}");
+        }
+    }
+    assert_eq!(
+        series_colors(&selection.legend)["gmm, covariance_type = full"],
+        full
+    );
+    // And the lines are drawn in their legend's colours.
+    for panel in selection.panels.iter().chain(&criteria.panels) {
+        for line in &panel.lines {
+            assert!(all.values().any(|c| *c == line.look.color));
+        }
+    }
+}
+
+#[test]
+fn stars_on_one_spot_are_spread_not_stacked() {
+    let fx = fixture("stars");
+    let dir = fx.dir.as_path();
+    let criteria = figures::criteria(
+        dir,
+        &PlotSpec::new(PlotKind::Criteria),
+        "x",
+        &figures::palette(dir),
+    )
+    .unwrap();
+    let mut shared = 0;
+    for panel in &criteria.panels {
+        let stars: Vec<_> = panel.lines.iter().flat_map(|l| &l.stars).collect();
+        for (i, a) in stars.iter().enumerate() {
+            for b in &stars[i + 1..] {
+                if a.k == b.k && (a.y - b.y).abs() < 0.1 {
+                    shared += 1;
+                    assert!((a.dx - b.dx).abs() >= 14, "{a:?} hides {b:?}");
+                }
+            }
+        }
+    }
+    // The three series all pick K = 3 on most criteria: the test saw stars share a spot.
+    assert!(shared >= 3, "{shared}");
+    assert_svg(
+        &fx_plot(&fx, PlotKind::Criteria, "criteria.svg"),
+        "picked K",
+    );
+}
+
+/// The size of the agreement chart: 900 pixels wide, 56 high per criterion, plus a title,
+/// an axis and a legend.
+fn agreement_size(dir: &Path) -> (u32, u32) {
+    let figure = figures::agreement(dir, "x", &figures::palette(dir))
+        .unwrap()
+        .unwrap();
+    assert_eq!(figure.size, (900, 130 + 56 * figure.rows.len() as u32 + 24));
+    figure.size
+}
+
+/// Draws one plot of the fixture and returns the path of one of its files.
+fn fx_plot(fx: &Fixture, kind: PlotKind, file: &str) -> PathBuf {
+    let outcome = draw_all(&fx.dir, &[PlotSpec::new(kind)]).remove(0);
+    outcome.result.unwrap();
+    fx.dir.join("plots").join(file)
+}
+
+#[test]
+fn agreement_marks_every_pick_of_best_k_once_and_apart() {
+    let fx = fixture("agreement");
+    let dir = fx.dir.as_path();
+    let outcomes = draw_all(dir, &[PlotSpec::new(PlotKind::Criteria)]);
+    let stems: Vec<&str> = outcomes.iter().map(|o| o.stem.as_str()).collect();
+    assert_eq!(stems, ["criteria", "agreement"]);
+    assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
+    assert_png(&dir.join("plots/agreement.png"), agreement_size(dir));
+    assert_svg(
+        &dir.join("plots/agreement.svg"),
+        "the K each criterion picks",
+    );
+    let figure = figures::agreement(dir, "x", &figures::palette(dir))
+        .unwrap()
+        .unwrap();
+    let picks = fs::read_to_string(dir.join("best_k.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(4).is_some_and(|k| !k.is_empty()))
+        .count();
+    assert_eq!(figure.marks.len(), picks);
+    for (i, a) in figure.marks.iter().enumerate() {
+        assert!(
+            (a.x - a.k as f64).abs() < 0.5,
+            "a mark stays in its K's column"
+        );
+        for b in &figure.marks[i + 1..] {
+            assert!(a.row != b.row || (a.x - b.x).abs() >= figure.slot * 0.99);
+        }
+    }
+    // Without best_k.csv there is nothing to show, and no error.
+    fs::remove_file(dir.join("best_k.csv")).unwrap();
+    let outcomes = draw_all(dir, &[PlotSpec::new(PlotKind::Criteria)]);
+    assert_eq!(outcomes.len(), 1);
+}
+
+/// runs.csv's silhouette of the cell with this model, K and seed (the first such row).
+fn runs_silhouette(dir: &Path, model: &str, k: usize, seed: u64) -> f64 {
+    let runs = fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| {
+            r[col("model")] == model
+                && r[col("k")] == k.to_string()
+                && r[col("seed")] == seed.to_string()
+        })
+        .map(|r| r[col("silhouette")].parse().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn silhouette_plot_is_drawn_beside_each_cell_scatter_at_the_runs_mean() {
+    let fx = fixture("silhouette");
+    let dir = fx.dir.as_path();
+    let outcomes = draw_all(
+        dir,
+        &[
+            PlotSpec::scatter("kmeans", 3, 0),
+            PlotSpec::scatter("kmeans", 3, 1),
+            PlotSpec::scatter("kmeans", 1, 0),
+            PlotSpec::truth(),
+        ],
+    );
+    let stems: Vec<&str> = outcomes.iter().map(|o| o.stem.as_str()).collect();
+    // The second seed does not overwrite the first; K = 1 has no silhouette, truth no cell.
+    assert_eq!(
+        stems,
+        [
+            "scatter_kmeans_k3_seed0",
+            "silhouette_kmeans_k3",
+            "scatter_kmeans_k3_seed1",
+            "silhouette_kmeans_k3_seed1",
+            "scatter_kmeans_k1_seed0",
+            "scatter_truth"
+        ]
+    );
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    assert_png(&dir.join("plots/silhouette_kmeans_k3.png"), (800, 680));
+    let PlotKind::Scatter(s) = PlotSpec::scatter("kmeans", 3, 0).kind else {
+        unreachable!()
+    };
+    let knife = figures::silhouette(dir, &PlotSpec::scatter("kmeans", 3, 0), &s, "x")
+        .unwrap()
+        .unwrap();
+    assert!((knife.mean - runs_silhouette(dir, "kmeans", 3, 0)).abs() < 1e-9);
+    assert_eq!(knife.clusters.len(), 3);
+    assert_eq!(
+        knife.clusters.iter().map(|c| c.2.len()).sum::<usize>(),
+        3 * PER_BLOB
+    );
+    for (_, _, values) in &knife.clusters {
+        assert!(
+            values.windows(2).all(|w| w[0] <= w[1]),
+            "sorted within a cluster"
+        );
+    }
+}
+
+#[test]
+fn silhouette_plot_of_a_large_dataset_uses_the_runners_sample() {
+    let mut rng = Lcg(11);
+    let mut data = String::from("a,b\n");
+    for i in 0..10_050 {
+        let c = (i % 2) as f64 * 6.0;
+        writeln!(data, "{:.4},{:.4}", c + rng.normal(), rng.normal()).unwrap();
+    }
+    let fx = run(
+        "large_silhouette",
+        r#"[data]
+kind = "csv"
+path = "large.csv"
+
+[[model]]
+kind = "kmeans"
+n_init = 1
+
+[grid]
+k = [2]
+seed = [5]
+"#,
+        &[("large.csv", data)],
+    );
+    let spec = PlotSpec::scatter("kmeans", 2, 5);
+    let PlotKind::Scatter(s) = &spec.kind else {
+        unreachable!()
+    };
+    let knife = figures::silhouette(&fx.dir, &spec, s, "x")
+        .unwrap()
+        .unwrap();
+    let n: usize = knife.clusters.iter().map(|c| c.2.len()).sum();
+    assert_eq!(n, 10_000);
+    assert!(
+        knife.title.contains("10000 of 10050 samples"),
+        "{}",
+        knife.title
+    );
+    assert!((knife.mean - runs_silhouette(&fx.dir, "kmeans", 2, 5)).abs() < 1e-9);
+}
+
+#[test]
+fn truth_scatter_of_data_whose_first_column_is_constant_is_not_a_line() {
+    // As the digits data, whose column 0 is zero: its first two columns drew a line.
+    let mut rng = Lcg(3);
+    let mut data = String::from("p0,p1,p2,p3,label\n");
+    for (c, center) in [[0.0, 0.0, 0.0], [4.0, -4.0, 4.0], [-4.0, -4.0, 4.0]]
+        .iter()
+        .enumerate()
+    {
+        for _ in 0..30 {
+            let p: Vec<String> = center
+                .iter()
+                .map(|m| format!("{:.4}", m + 0.5 * rng.normal()))
+                .collect();
+            writeln!(data, "0,{},{c}", p.join(",")).unwrap();
+        }
+    }
+    let fx = run(
+        "wide_truth",
+        r#"[data]
+kind = "csv"
+path = "wide.csv"
+
+[[model]]
+kind = "kmeans"
+
+[grid]
+k = [3]
+seed = [0]
+"#,
+        &[("wide.csv", data)],
+    );
+    let spec = PlotSpec::truth();
+    let PlotKind::Scatter(s) = &spec.kind else {
+        unreachable!()
+    };
+    let figure = figures::scatter(&fx.dir, &spec, s, "x").unwrap();
+    assert!(figure.x_desc.starts_with("PC1 ("), "{}", figure.x_desc);
+    assert!(figure.y_desc.starts_with("PC2 ("), "{}", figure.y_desc);
+    assert!(figure.title.contains("principal components of 4 features"));
+    // The three classes' centres are far apart in the plane, in both coordinates' spread.
+    let means: Vec<(f64, f64)> = figure
+        .groups
+        .iter()
+        .map(|(_, p)| {
+            let n = p.len() as f64;
+            (
+                p.iter().map(|q| q.0).sum::<f64>() / n,
+                p.iter().map(|q| q.1).sum::<f64>() / n,
+            )
+        })
+        .collect();
+    for (i, a) in means.iter().enumerate() {
+        for b in &means[i + 1..] {
+            assert!(((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() > 5.0);
+        }
+    }
+    let spread = |f: fn(&(f64, f64)) -> f64| {
+        let v: Vec<f64> = figure
+            .groups
+            .iter()
+            .flat_map(|g| g.1.iter().map(f))
+            .collect();
+        v.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            - v.iter().cloned().fold(f64::INFINITY, f64::min)
+    };
+    assert!(spread(|p| p.0) > 5.0 && spread(|p| p.1) > 5.0);
+    // Drawn with the cell's scatter and silhouette plots too.
+    let outcomes = draw_all(&fx.dir, &[spec.clone(), PlotSpec::scatter("kmeans", 3, 0)]);
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    assert_eq!(outcomes.len(), 3);
 }
