@@ -682,6 +682,9 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
             point.map(|p| p.s_k).filter(|s| s.is_finite()),
         ));
     }
+    if plan.stability.is_some() {
+        metrics.extend(stability_values(cell, data.x(), model.labels()));
+    }
     let json = record::model_json(plan, cell, model.as_ref());
     let path = dir.join("models").join(format!("{}.json", cell.id));
     let text = serde_json::to_vec(&json).map_err(|source| Error::Json {
@@ -690,6 +693,58 @@ fn run_cell(plan: &Plan, cell: &Cell, dir: &Path) -> Result<CellRecord, Error> {
     })?;
     record::write_atomic(&path, &text)?;
     Ok(CellRecord::ok(cell, &summary, &metrics, seconds))
+}
+
+/// The streams of a cell's seed that its stability resamples and refits use (the fit itself
+/// uses the seed).
+const STREAM_HALVES: u64 = 0x5eed_0001;
+const STREAM_FIT_A: u64 = 0x5eed_0002;
+const STREAM_FIT_B: u64 = 0x5eed_0003;
+const STREAM_BOOTSTRAP: u64 = 0x5eed_0004;
+const STREAM_FIT_BOOT: u64 = 0x5eed_0005;
+
+/// The cell's prediction strength (one random halving: both halves clustered with the cell's
+/// configuration, the test half's clusters judged by the training half's model) and its
+/// clusterwise Jaccard stability (one bootstrap sample, clustered and matched against the
+/// cell's own clusters; undefined at K = 1). Every resample and refit derives from the
+/// cell's seed, so that the grid's seeds are the resamples; a refit that fails leaves the
+/// value empty.
+fn stability_values(
+    cell: &Cell,
+    x: ndarray::ArrayView2<'_, f64>,
+    labels: &[usize],
+) -> Vec<(String, Option<f64>)> {
+    use clusterlab_core::seed::derive;
+    use clusterlab_metrics::stability;
+    let n = x.nrows();
+    let fit = |rows: &[usize], stream: u64| {
+        let sub = x.select(ndarray::Axis(0), rows);
+        catch_unwind(AssertUnwindSafe(|| {
+            cell.clusterer
+                .fit_dyn(sub.view(), derive(cell.seed, stream))
+        }))
+        .ok()
+        .and_then(Result::ok)
+    };
+    let (a, b) = stability::halves(n, derive(cell.seed, STREAM_HALVES));
+    let strength = fit(&a, STREAM_FIT_A)
+        .zip(fit(&b, STREAM_FIT_B))
+        .and_then(|(ma, mb)| {
+            let xb = x.select(ndarray::Axis(0), &b);
+            let predicted = ma.predict(xb.view()).ok()?;
+            stability::prediction_strength(mb.labels(), &predicted)
+        });
+    let jaccard = if cell.k == Some(1) {
+        None
+    } else {
+        let sample = stability::bootstrap(n, derive(cell.seed, STREAM_BOOTSTRAP));
+        fit(&sample, STREAM_FIT_BOOT)
+            .and_then(|m| stability::jaccard_stability(labels, &sample, m.labels()))
+    };
+    vec![
+        ("prediction_strength".to_owned(), strength),
+        ("cluster_stability".to_owned(), jaccard),
+    ]
 }
 
 /// The plan's metrics of one clustering, by name; `None` where undefined (one cluster, ...).

@@ -59,6 +59,7 @@ mod labels;
 mod scatter;
 pub mod select;
 mod special;
+pub mod stability;
 
 pub use dunn::dunn_score;
 pub use evaluate::{

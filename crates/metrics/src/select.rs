@@ -339,6 +339,8 @@ pub enum Direction {
     NbClust,
     /// Counted from the other criteria's picks ([`vote`]).
     Vote,
+    /// The largest K whose value reaches a threshold (prediction strength).
+    Threshold,
 }
 
 /// A way of choosing K, as it appears in `best_k.csv` and the criteria plot.
@@ -371,6 +373,12 @@ pub enum Criterion {
     RatkowskyLance,
     /// Highest Dunn index.
     Dunn,
+    /// Tibshirani and Walther's prediction strength: the largest K whose strength is at least
+    /// a threshold ([`crate::stability::prediction_strength_pick`], 0.8 by default).
+    PredictionStrength,
+    /// Highest clusterwise Jaccard stability under bootstrap resampling (as fpc's
+    /// `clusterboot`; undefined at K = 1).
+    ClusterStability,
     /// The K picked by most of the other criteria: not read from a series, but counted from
     /// their picks ([`vote`]).
     Vote,
@@ -379,7 +387,7 @@ pub enum Criterion {
 impl Criterion {
     /// Every criterion read from a series, in the order of the tables ([`Criterion::Vote`],
     /// counted from these, comes after them).
-    pub const ALL: [Criterion; 12] = [
+    pub const ALL: [Criterion; 14] = [
         Criterion::Elbow,
         Criterion::Silhouette,
         Criterion::CalinskiHarabasz,
@@ -392,6 +400,8 @@ impl Criterion {
         Criterion::BallHall,
         Criterion::RatkowskyLance,
         Criterion::Dunn,
+        Criterion::PredictionStrength,
+        Criterion::ClusterStability,
     ];
 
     /// The name used in CSV columns and grid files (`"elbow"`, `"calinski_harabasz"`, ...).
@@ -409,6 +419,8 @@ impl Criterion {
             Criterion::BallHall => "ball_hall",
             Criterion::RatkowskyLance => "ratkowsky_lance",
             Criterion::Dunn => "dunn",
+            Criterion::PredictionStrength => "prediction_strength",
+            Criterion::ClusterStability => "cluster_stability",
             Criterion::Vote => "vote",
         }
     }
@@ -433,6 +445,8 @@ impl Criterion {
             Criterion::BallHall => "Ball–Hall",
             Criterion::RatkowskyLance => "Ratkowsky–Lance",
             Criterion::Dunn => "Dunn",
+            Criterion::PredictionStrength => "prediction strength",
+            Criterion::ClusterStability => "cluster stability (Jaccard)",
             Criterion::Vote => "vote of the criteria",
         }
     }
@@ -441,7 +455,9 @@ impl Criterion {
     /// curve, the gap rule an increasing one).
     pub fn higher_is_better(self) -> bool {
         match self.direction() {
-            Direction::Maximize | Direction::GapRule | Direction::Vote => true,
+            Direction::Maximize | Direction::GapRule | Direction::Vote | Direction::Threshold => {
+                true
+            }
             // The NbClust rules read series that fall with K (the within-cluster scatter).
             Direction::Minimize | Direction::Elbow | Direction::NbClust => false,
         }
@@ -465,7 +481,9 @@ impl Criterion {
             Criterion::Silhouette
             | Criterion::CalinskiHarabasz
             | Criterion::RatkowskyLance
-            | Criterion::Dunn => Direction::Maximize,
+            | Criterion::Dunn
+            | Criterion::ClusterStability => Direction::Maximize,
+            Criterion::PredictionStrength => Direction::Threshold,
             Criterion::DaviesBouldin | Criterion::Bic | Criterion::Icl => Direction::Minimize,
             Criterion::Gap => Direction::GapRule,
             Criterion::Hartigan | Criterion::KrzanowskiLai | Criterion::BallHall => {
@@ -520,6 +538,11 @@ impl Criterion {
             Direction::Minimize => argmin_k(ks, values),
             Direction::Elbow => kneedle(ks, values, true),
             Direction::Vote => None,
+            Direction::Threshold => crate::stability::prediction_strength_pick(
+                ks,
+                values,
+                crate::stability::PREDICTION_STRENGTH_THRESHOLD,
+            ),
             Direction::NbClust => match self {
                 Criterion::Hartigan => hartigan_pick(ks, values, size?.0),
                 Criterion::KrzanowskiLai => krzanowski_lai_pick(ks, values, size?.1),

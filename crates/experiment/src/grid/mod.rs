@@ -36,7 +36,7 @@ use crate::registry::{Algorithm, Registry};
 /// The sections a grid file may have.
 const TOP_KEYS: [&str; 5] = ["experiment", "data", "model", "grid", "plot"];
 /// The keys of `[experiment]`.
-const EXPERIMENT_KEYS: [&str; 4] = ["name", "description", "metrics", "gap"];
+const EXPERIMENT_KEYS: [&str; 5] = ["name", "description", "metrics", "gap", "stability"];
 
 /// Every problem found in a grid file, each with its line, column and key.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +81,10 @@ pub struct ExperimentSection {
     /// `gap = { n_refs = B }`: compute the gap statistic of every cell against `B` uniform
     /// reference sets (costs `B` extra fits per cell).
     pub gap_refs: Option<usize>,
+    /// `stability = true` or `stability = { threshold = T }`: the prediction strength and the
+    /// clusterwise stability of every cell (three more fits per cell, on resamples drawn from
+    /// the cell's seed), with the prediction-strength threshold (0.8 by default).
+    pub stability: Option<f64>,
 }
 
 /// `[data]`: the dataset's kind and its other keys, as written.
@@ -357,6 +361,7 @@ impl Parser<'_> {
             description: None,
             metrics: None,
             gap_refs: None,
+            stability: None,
         };
         // The name becomes the results folder's: a file named `...toml` must not make it `..`.
         let named = entry
@@ -429,6 +434,49 @@ impl Parser<'_> {
                         ),
                     }
                 }
+                "stability" => match &e.1.value {
+                    NodeValue::Bool(on) => {
+                        out.stability = on.then_some(
+                            clusterlab_metrics::stability::PREDICTION_STRENGTH_THRESHOLD,
+                        );
+                    }
+                    NodeValue::Table(t) => {
+                        for (k, v) in t {
+                            let key_path = format!("{path}.{}", k.name);
+                            if k.name != "threshold" {
+                                self.unknown(k, &key_path, "a stability setting", &["threshold"]);
+                                continue;
+                            }
+                            let x = match v.value {
+                                NodeValue::Float(x) => Some(x),
+                                NodeValue::Int(i) => Some(i as f64),
+                                _ => None,
+                            };
+                            match x {
+                                Some(x) if x > 0.0 && x <= 1.0 => out.stability = Some(x),
+                                _ => self.push(
+                                    &v.span,
+                                    &key_path,
+                                    "the prediction-strength threshold is a number in (0, 1] \
+                                     (Tibshirani and Walther use 0.8 to 0.9)",
+                                ),
+                            }
+                        }
+                        if t.is_empty() {
+                            out.stability =
+                                Some(clusterlab_metrics::stability::PREDICTION_STRENGTH_THRESHOLD);
+                        }
+                    }
+                    other => self.push(
+                        &e.1.span,
+                        &path,
+                        format!(
+                            "expected `stability = true` or `stability = {{ threshold = 0.8 }}`, \
+                             found {}",
+                            other.type_name()
+                        ),
+                    ),
+                },
                 "metrics" => match &e.1.value {
                     NodeValue::Array(items) => {
                         let mut names = Vec::new();

@@ -151,6 +151,8 @@ pub struct Plan {
     pub metrics: Vec<Metric>,
     /// Reference sets of the gap statistic, when the grid asks for it.
     pub gap_refs: Option<usize>,
+    /// The prediction-strength threshold, when the grid asks for the stability measures.
+    pub stability: Option<f64>,
     /// What a user should know before the cells run (not errors): models with more free
     /// parameters than the data has samples, ...
     pub warnings: Vec<String>,
@@ -160,11 +162,18 @@ pub struct Plan {
 
 impl Plan {
     /// The columns every ok cell records after its fit: the metrics, then `gap` and `gap_se`
-    /// when the gap statistic is on.
+    /// when the gap statistic is on, then `prediction_strength` and `cluster_stability` when
+    /// the stability measures are.
     pub fn metric_columns(&self) -> Vec<String> {
         let mut cols: Vec<String> = self.metrics.iter().map(|m| m.name().to_owned()).collect();
         if self.gap_refs.is_some() {
             cols.extend(["gap".to_owned(), "gap_se".to_owned()]);
+        }
+        if self.stability.is_some() {
+            cols.extend([
+                "prediction_strength".to_owned(),
+                "cluster_stability".to_owned(),
+            ]);
         }
         cols
     }
@@ -218,6 +227,7 @@ impl GridFile {
         let (plots, default_plots) = self.plots(&cells, &axis_columns, &datasets, problems);
         let metrics = self.metrics(&datasets, problems);
         let gap_refs = self.experiment.gap_refs;
+        let stability = self.experiment.stability;
         let warnings = over_parameterised(&cells, &datasets);
         Plan {
             grid: self,
@@ -229,6 +239,7 @@ impl GridFile {
             default_plots,
             metrics,
             gap_refs,
+            stability,
             warnings,
             excluded,
         }

@@ -296,6 +296,13 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
                     }
                 })
                 .collect();
+            // The grid's own prediction-strength threshold; the criterion's rule otherwise.
+            let pick = |values: &[f64], se: Option<&[f64]>| match (criterion, plan.stability) {
+                (Criterion::PredictionStrength, Some(t)) => {
+                    clusterlab_metrics::stability::prediction_strength_pick(&ks, values, t)
+                }
+                _ => criterion.pick_in(&ks, values, se, Some(g.size)),
+            };
             // The gap rule weighs each K's gap by its standard error, averaged like the gap.
             let se: Vec<f64> = ks
                 .iter()
@@ -323,8 +330,8 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
                 data_id: g.data_id.clone(),
                 group: g.group.clone(),
                 criterion,
-                best_k: criterion.pick_in(&ks, &mean, Some(&se), Some(g.size)),
-                spread: criterion.pick_per_seed_in(&ks, &per_seed, Some(g.size)),
+                best_k: pick(&mean, Some(&se)),
+                spread: SeedSpread::new(per_seed.iter().map(|v| pick(v, None)).collect()),
             });
         }
         // The vote: the K most criteria pick, from the mean and for each seed alone.
