@@ -21,6 +21,11 @@
 //! The seed is an argument of [`KMeans::fit`], not a parameter: one configuration times many
 //! seeds is many calls. Restart `r` uses `clusterlab_core::seed::derive(seed, r)`.
 //!
+//! Two baselines that choose K themselves grow on top of it, by splitting clusters in two:
+//! [`xmeans`] (kind `"xmeans"`: a split is kept when it raises the BIC) and [`gmeans`] (kind
+//! `"gmeans"`: when the cluster does not look Gaussian along the split's axis). They share one
+//! loop and return one model type, [`SplitModel`].
+//!
 //! # Examples
 //!
 //! ```
@@ -39,13 +44,19 @@
 #![deny(missing_docs)]
 
 mod fit;
+pub mod gmeans;
 mod init;
 mod kernels;
 mod matrix;
 mod model;
 mod params;
+mod split;
 mod tile;
+pub mod xmeans;
 
+pub use gmeans::{GMeans, GMeansParams};
 pub use init::kmeans_plusplus;
 pub use model::KMeansModel;
 pub use params::{Algorithm, Init, KMeans, KMeansParams, NInit};
+pub use split::SplitModel;
+pub use xmeans::{XMeans, XMeansParams};
