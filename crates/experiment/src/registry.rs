@@ -46,6 +46,20 @@ impl Params for KMeansParams {
     }
 }
 
+impl Params for clusterlab_kmeans::XMeansParams {
+    type Config = clusterlab_kmeans::XMeans;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
+impl Params for clusterlab_kmeans::GMeansParams {
+    type Config = clusterlab_kmeans::GMeans;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
 impl Params for GaussianMixtureParams {
     type Config = clusterlab_gmm::GaussianMixture;
     fn validate(&self) -> clusterlab_core::Result<Self::Config> {
@@ -395,6 +409,96 @@ const GMM_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The K an algorithm that finds K itself found.
+const fn found_k(criterion: Criterion) -> ScoreSpec {
+    ScoreSpec {
+        name: "n_clusters",
+        better: Better::Higher,
+        criterion: Some(criterion),
+        plot: None,
+        description: "the number of clusters the algorithm found (an automatic-K baseline)",
+    }
+}
+
+/// X-means' scores: the inertia of its final clustering, and the K it found.
+const XMEANS_SCORES: &[ScoreSpec] = &[
+    ScoreSpec {
+        criterion: None,
+        plot: None,
+        ..INERTIA
+    },
+    found_k(Criterion::XMeans),
+];
+
+/// G-means' scores.
+const GMEANS_SCORES: &[ScoreSpec] = &[
+    ScoreSpec {
+        criterion: None,
+        plot: None,
+        ..INERTIA
+    },
+    found_k(Criterion::GMeans),
+];
+
+const SPLIT_DOCS: &[(&str, &str)] = &[
+    (
+        "k_min",
+        "Clusters to start from (K-means with k_min clusters)",
+    ),
+    (
+        "k_max",
+        "Most clusters: splitting stops there (converged = false)",
+    ),
+    ("max_iter", "Maximum iterations of each inner K-means run"),
+    (
+        "n_init",
+        "Restarts of each inner K-means run (auto or a count)",
+    ),
+    ("tol", "Tolerance of each inner K-means run"),
+];
+
+/// The X-means descriptor: K-means whose clusters split while the BIC of the split (Pelleg and
+/// Moore's spherical-Gaussian model) beats the unsplit cluster's.
+pub const XMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::XMeansParams>(
+    "xmeans",
+    "X-means (Pelleg and Moore): K-means whose clusters split while the BIC improves; finds K",
+    None,
+    XMEANS_SCORES,
+    SPLIT_DOCS,
+);
+
+const GMEANS_DOCS: &[(&str, &str)] = &[
+    (
+        "k_min",
+        "Clusters to start from (K-means with k_min clusters)",
+    ),
+    (
+        "k_max",
+        "Most clusters: splitting stops there (converged = false)",
+    ),
+    (
+        "alpha",
+        "Significance of the Anderson-Darling test (0.0001, as Hamerly and Elkan; or 0.15, \
+         0.10, 0.05, 0.025, 0.01)",
+    ),
+    ("max_iter", "Maximum iterations of each inner K-means run"),
+    (
+        "n_init",
+        "Restarts of each inner K-means run (auto or a count)",
+    ),
+    ("tol", "Tolerance of each inner K-means run"),
+];
+
+/// The G-means descriptor: K-means whose clusters split while their projection on the split
+/// direction fails the Anderson-Darling test of normality.
+pub const GMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::GMeansParams>(
+    "gmeans",
+    "G-means (Hamerly and Elkan): clusters split while they fail a normality test; finds K",
+    None,
+    GMEANS_SCORES,
+    GMEANS_DOCS,
+);
+
 /// The Gaussian mixture descriptor.
 pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
     "gmm",
@@ -445,7 +549,7 @@ const GMM_SCORES: &[ScoreSpec] = &[
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
-pub static BUILTIN: [Algorithm; 2] = [KMEANS, GMM];
+pub static BUILTIN: [Algorithm; 4] = [KMEANS, GMM, XMEANS, GMEANS];
 
 /// A list of algorithms: what a grid may name.
 #[derive(Debug, Clone, Copy)]
@@ -710,7 +814,8 @@ mod tests {
                 "lower_bound",
                 "bic",
                 "aic",
-                "icl"
+                "icl",
+                "n_clusters"
             ]
         );
     }

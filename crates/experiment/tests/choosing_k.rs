@@ -124,3 +124,51 @@ fn stability_settings_are_checked() {
     fs::write(&path, text).unwrap();
     assert_eq!(GridFile::load(&path).unwrap().stability, Some(0.9));
 }
+
+#[test]
+fn x_means_and_g_means_rows_give_the_k_they_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("auto.toml");
+    let text = r#"
+[experiment]
+name = "auto"
+
+[data]
+kind = "blobs"
+n_samples = 300
+centers = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]
+cluster_std = 0.8
+seed = 3
+
+[[model]]
+kind = "xmeans"
+
+[[model]]
+kind = "gmeans"
+k_max = 10
+
+[grid]
+seed = [0, 1, 2]
+"#;
+    fs::write(&path, text).unwrap();
+    let plan = GridFile::load(&path).unwrap();
+    assert!(plan.cells.iter().all(|c| c.k.is_none()));
+    let out = tmp.path().join("out");
+    let outcome = exec::run(&plan, &RunOptions::new(&out)).unwrap();
+    assert!(outcome.failed.is_empty());
+    for (model, criterion) in [("xmeans", Criterion::XMeans), ("gmeans", Criterion::GMeans)] {
+        let row = outcome
+            .best_k
+            .iter()
+            .find(|b| b.model == model && b.criterion == criterion)
+            .unwrap();
+        assert_eq!(row.best_k, Some(3), "{model}");
+        assert_eq!(row.spread.picks, vec![Some(3); 3], "{model}");
+    }
+    let best = fs::read_to_string(out.join("best_k.csv")).unwrap();
+    assert!(
+        best.lines()
+            .any(|l| l.starts_with("xmeans,xmeans,,xmeans,3")),
+        "{best}"
+    );
+}

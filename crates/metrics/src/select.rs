@@ -341,6 +341,9 @@ pub enum Direction {
     Vote,
     /// The largest K whose value reaches a threshold (prediction strength).
     Threshold,
+    /// The value is the K an algorithm found itself (X-means, G-means): not picked from a
+    /// series over K.
+    Found,
 }
 
 /// A way of choosing K, as it appears in `best_k.csv` and the criteria plot.
@@ -379,6 +382,11 @@ pub enum Criterion {
     /// Highest clusterwise Jaccard stability under bootstrap resampling (as fpc's
     /// `clusterboot`; undefined at K = 1).
     ClusterStability,
+    /// The K that X-means finds (BIC-driven splits): an automatic-K baseline, read from its
+    /// cells' `n_clusters` (the most frequent over seeds).
+    XMeans,
+    /// The K that G-means finds (Anderson-Darling tests of each cluster's projection).
+    GMeans,
     /// The K picked by most of the other criteria: not read from a series, but counted from
     /// their picks ([`vote`]).
     Vote,
@@ -387,7 +395,7 @@ pub enum Criterion {
 impl Criterion {
     /// Every criterion read from a series, in the order of the tables ([`Criterion::Vote`],
     /// counted from these, comes after them).
-    pub const ALL: [Criterion; 14] = [
+    pub const ALL: [Criterion; 16] = [
         Criterion::Elbow,
         Criterion::Silhouette,
         Criterion::CalinskiHarabasz,
@@ -402,6 +410,8 @@ impl Criterion {
         Criterion::Dunn,
         Criterion::PredictionStrength,
         Criterion::ClusterStability,
+        Criterion::XMeans,
+        Criterion::GMeans,
     ];
 
     /// The name used in CSV columns and grid files (`"elbow"`, `"calinski_harabasz"`, ...).
@@ -421,6 +431,8 @@ impl Criterion {
             Criterion::Dunn => "dunn",
             Criterion::PredictionStrength => "prediction_strength",
             Criterion::ClusterStability => "cluster_stability",
+            Criterion::XMeans => "xmeans",
+            Criterion::GMeans => "gmeans",
             Criterion::Vote => "vote",
         }
     }
@@ -447,6 +459,8 @@ impl Criterion {
             Criterion::Dunn => "Dunn",
             Criterion::PredictionStrength => "prediction strength",
             Criterion::ClusterStability => "cluster stability (Jaccard)",
+            Criterion::XMeans => "X-means",
+            Criterion::GMeans => "G-means",
             Criterion::Vote => "vote of the criteria",
         }
     }
@@ -455,9 +469,11 @@ impl Criterion {
     /// curve, the gap rule an increasing one).
     pub fn higher_is_better(self) -> bool {
         match self.direction() {
-            Direction::Maximize | Direction::GapRule | Direction::Vote | Direction::Threshold => {
-                true
-            }
+            Direction::Maximize
+            | Direction::GapRule
+            | Direction::Vote
+            | Direction::Threshold
+            | Direction::Found => true,
             // The NbClust rules read series that fall with K (the within-cluster scatter).
             Direction::Minimize | Direction::Elbow | Direction::NbClust => false,
         }
@@ -470,6 +486,7 @@ impl Criterion {
         match self {
             Criterion::Elbow => "inertia",
             Criterion::Hartigan | Criterion::KrzanowskiLai => "within_ss",
+            Criterion::XMeans | Criterion::GMeans => "n_clusters",
             other => other.name(),
         }
     }
@@ -484,6 +501,7 @@ impl Criterion {
             | Criterion::Dunn
             | Criterion::ClusterStability => Direction::Maximize,
             Criterion::PredictionStrength => Direction::Threshold,
+            Criterion::XMeans | Criterion::GMeans => Direction::Found,
             Criterion::DaviesBouldin | Criterion::Bic | Criterion::Icl => Direction::Minimize,
             Criterion::Gap => Direction::GapRule,
             Criterion::Hartigan | Criterion::KrzanowskiLai | Criterion::BallHall => {
@@ -537,7 +555,7 @@ impl Criterion {
             Direction::Maximize => argmax_k(ks, values),
             Direction::Minimize => argmin_k(ks, values),
             Direction::Elbow => kneedle(ks, values, true),
-            Direction::Vote => None,
+            Direction::Vote | Direction::Found => None,
             Direction::Threshold => crate::stability::prediction_strength_pick(
                 ks,
                 values,

@@ -358,6 +358,68 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
             });
         }
     }
+    out.extend(found_k(plan, records));
+    out
+}
+
+/// The rows of the algorithms that find K themselves (X-means, G-means): their criterion's K
+/// is the `n_clusters` each seed found, the most frequent one heading the row.
+fn found_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
+    let mut out: Vec<BestK> = Vec::new();
+    let mut seen: Vec<(String, Option<String>, String)> = Vec::new();
+    for cell in plan.cells.iter().filter(|c| c.k.is_none()) {
+        let texts = axis_texts(plan, cell);
+        let group = group_text(
+            plan.axis_columns
+                .iter()
+                .zip(&texts)
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(n, t)| (n.as_str(), t.as_str())),
+        );
+        let data_id = plan.datasets[cell.data].id.clone();
+        let key = (cell.model.clone(), data_id.clone(), group.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        // The group's cells, in grid order (one per seed).
+        let members: Vec<&Cell> = plan
+            .cells
+            .iter()
+            .filter(|c| {
+                c.k.is_none()
+                    && c.model == cell.model
+                    && plan.datasets[c.data].id == data_id
+                    && axis_texts(plan, c) == texts
+            })
+            .collect();
+        for spec in cell.kind.scores {
+            let Some(criterion) = spec
+                .criterion
+                .filter(|c| c.direction() == clusterlab_metrics::select::Direction::Found)
+            else {
+                continue;
+            };
+            let picks: Vec<Option<usize>> = members
+                .iter()
+                .map(|c| {
+                    let r = records.get(&c.id).filter(|r| r.status == Status::Ok)?;
+                    let v = r.score(spec.name).parse::<f64>().ok()?;
+                    (v.is_finite() && v >= 0.0).then(|| v.round() as usize)
+                })
+                .collect();
+            let spread = SeedSpread::new(picks);
+            out.push(BestK {
+                model: cell.model.clone(),
+                kind: cell.kind.name.to_owned(),
+                data_id: data_id.clone(),
+                group: group.clone(),
+                criterion,
+                best_k: spread.mode,
+                spread,
+            });
+        }
+    }
     out
 }
 
