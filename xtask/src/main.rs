@@ -235,7 +235,7 @@ fn python_env(root: &Path) -> Result<(), String> {
 const DOC_IMAGES: [(&str, &str, &str); 6] = [
     ("k_sweep", "elbow.png", "elbow.png"),
     ("k_sweep", "selection.png", "selection.png"),
-    ("k_sweep", "criteria.png", "criteria.png"),
+    ("k_sweep", "agreement.png", "agreement.png"),
     ("tutorial", "scatter_truth.png", "tutorial_truth.png"),
     (
         "tutorial",
@@ -275,7 +275,8 @@ fn docs(root: &Path, args: &[OsString]) -> Result<(), String> {
             ],
         )?;
     }
-    // The criteria plot is not among k_sweep's [[plot]] tables: draw it on demand.
+    // The criteria plot (and the agreement view drawn with it) is not among k_sweep's [[plot]]
+    // tables: draw it on demand.
     forward(
         root,
         &"plot".into(),
