@@ -78,7 +78,6 @@ fn well_separated_blobs_get_their_k_from_the_vote_and_the_stability_measures() {
         "prediction_strength",
         "cluster_stability",
         "within_ss",
-        "dunn",
     ] {
         assert!(header.contains(&col), "{col} in {header:?}");
     }
