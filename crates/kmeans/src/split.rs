@@ -333,3 +333,21 @@ pub(crate) fn check_common(
     }
     validate::check_non_negative("tol", tol)
 }
+
+/// The defaults X-means and G-means share: they start from one cluster, stop at 20, and run
+/// their inner K-means with K-means' own `max_iter` and `tol`.
+pub(crate) fn default_k_min() -> usize {
+    1
+}
+
+pub(crate) fn default_k_max() -> usize {
+    20
+}
+
+pub(crate) fn default_max_iter() -> usize {
+    300
+}
+
+pub(crate) fn default_tol() -> f64 {
+    1e-4
+}

@@ -107,22 +107,6 @@ pub fn bic(counts: &[usize], within_ss: f64, n_features: usize) -> Option<f64> {
     Some(ln_l - p / 2.0 * rf.ln())
 }
 
-fn default_k_min() -> usize {
-    1
-}
-
-fn default_k_max() -> usize {
-    20
-}
-
-fn default_max_iter() -> usize {
-    300
-}
-
-fn default_tol() -> f64 {
-    1e-4
-}
-
 /// X-means parameters.
 ///
 /// | field | default | meaning |
@@ -145,31 +129,31 @@ fn default_tol() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct XMeansParams {
     /// Number of clusters to start from (default 1; at least 1, at most the number of samples).
-    #[serde(default = "default_k_min")]
+    #[serde(default = "crate::split::default_k_min")]
     pub k_min: usize,
     /// Largest number of clusters (default 20; at least `k_min`).
-    #[serde(default = "default_k_max")]
+    #[serde(default = "crate::split::default_k_max")]
     pub k_max: usize,
     /// Maximum number of iterations of each inner K-means run (default 300).
-    #[serde(default = "default_max_iter")]
+    #[serde(default = "crate::split::default_max_iter")]
     pub max_iter: usize,
     /// Restarts of the inner K-means runs (default `"auto"`: one, as k-means++ in
     /// scikit-learn). The refinements start from the split centers and run once.
     #[serde(default)]
     pub n_init: NInit,
     /// Relative tolerance of the inner K-means runs (default 1e-4).
-    #[serde(default = "default_tol")]
+    #[serde(default = "crate::split::default_tol")]
     pub tol: f64,
 }
 
 impl Default for XMeansParams {
     fn default() -> Self {
         XMeansParams {
-            k_min: default_k_min(),
-            k_max: default_k_max(),
-            max_iter: default_max_iter(),
+            k_min: crate::split::default_k_min(),
+            k_max: crate::split::default_k_max(),
+            max_iter: crate::split::default_max_iter(),
             n_init: NInit::default(),
-            tol: default_tol(),
+            tol: crate::split::default_tol(),
         }
     }
 }

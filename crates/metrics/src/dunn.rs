@@ -160,6 +160,7 @@ fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::internal::tests::lcg_data;
     use ndarray::array;
 
     fn brute(x: ArrayView2<'_, f64>, labels: &[usize]) -> f64 {
@@ -184,22 +185,12 @@ mod tests {
         sep / diam
     }
 
-    fn lcg(n: usize, d: usize, seed: u64) -> Array2<f64> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        Array2::from_shape_fn((n, d), |_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 * 10.0
-        })
-    }
-
     #[test]
     fn matches_brute_force_with_both_distance_forms() {
         // d = 3: the direct kernel; d = 40: the product form with direct recomputation. 700 rows
         // in uneven clusters: several blocks per cluster and tiles cut at block ends.
         for d in [3usize, 40] {
-            let x = lcg(700, d, d as u64);
+            let x = lcg_data(700, d, d as u64);
             let labels: Vec<usize> = (0..700)
                 .map(|i| if i % 10 < 6 { 0 } else { 1 + (i * 7) % 3 })
                 .collect();
@@ -214,7 +205,7 @@ mod tests {
 
     #[test]
     fn same_bits_on_any_thread_count() {
-        let x = lcg(900, 20, 9);
+        let x = lcg_data(900, 20, 9);
         let labels: Vec<usize> = (0..900).map(|i| (i * 3 + i / 7) % 4).collect();
         let run = |threads: usize| {
             rayon::ThreadPoolBuilder::new()
@@ -246,7 +237,7 @@ mod tests {
 
     #[test]
     fn sample_uses_the_silhouettes_subset() {
-        let x = lcg(300, 2, 4);
+        let x = lcg_data(300, 2, 4);
         let labels: Vec<usize> = (0..300).map(|i| i % 3).collect();
         let smp = SilhouetteSample { size: 100, seed: 7 };
         let got = dunn_score(x.view(), &labels, Some(smp)).unwrap();

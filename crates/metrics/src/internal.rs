@@ -544,7 +544,7 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ndarray::array;
 
@@ -584,7 +584,8 @@ mod tests {
             .collect()
     }
 
-    fn lcg_data(n: usize, d: usize, seed: u64) -> Array2<f64> {
+    /// Deterministic test data in `[0, 10)^d`, without a random number crate.
+    pub(crate) fn lcg_data(n: usize, d: usize, seed: u64) -> Array2<f64> {
         let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         Array2::from_shape_fn((n, d), |_| {
             s = s
