@@ -179,6 +179,9 @@ fn prepare(dir: &Path) -> Result<(), Error> {
     }
 }
 
+/// How long a lock may look held before its holder is taken for a real one.
+const BUSY_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Shared,
@@ -195,9 +198,21 @@ fn take(path: &Path, mode: Mode, busy: impl FnOnce() -> String) -> Result<File, 
         .write(true)
         .open(path)
         .map_err(io(path))?;
-    let taken = match mode {
-        Mode::Shared => file.try_lock_shared(),
-        Mode::Exclusive => file.try_lock(),
+    // A lock just released can look held for a moment: a child process that this process (or
+    // a library in it) is spawning holds copies of every open file until it executes its
+    // program, and a lock lives as long as any copy. A holder that stays is a real one.
+    let t0 = std::time::Instant::now();
+    let taken = loop {
+        let taken = match mode {
+            Mode::Shared => file.try_lock_shared(),
+            Mode::Exclusive => file.try_lock(),
+        };
+        match taken {
+            Err(TryLockError::WouldBlock) if t0.elapsed() < BUSY_GRACE => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other,
+        }
     };
     match taken {
         Ok(()) => {}
