@@ -55,6 +55,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
     html.push_str("<h2>Best K</h2>\n");
     let best = dir.join("best_k.csv");
     if best.exists() {
+        html.push_str(&verdicts(dir));
         html.push_str(&csv_table(&best));
     } else {
         html.push_str("<p class=\"muted\">No best_k.csv in this folder.</p>\n");
@@ -101,6 +102,93 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
 
 /// Every PNG under `plots/`: the experiment's plots first, in their order, each followed by
 /// its companion when it was drawn, then any other.
+/// One line per model and group above the best-K table: the vote and its tally, the elbow
+/// next to the best silhouette (or that the inertia has no knee), and the sign convention of
+/// the information criteria when the table has them.
+fn verdicts(dir: &Path) -> String {
+    let Ok(rows) =
+        clusterlab_experiment::schema::Columns::read(dir).and_then(|c| c.read_best_k(dir))
+    else {
+        return String::new();
+    };
+    let k = |k: Option<usize>| k.map_or_else(|| "none".to_owned(), |k| format!("K = {k}"));
+    let mut out = String::from("<ul>\n");
+    let mut groups: Vec<(&str, Option<&str>, &str)> = Vec::new();
+    for r in &rows {
+        let key = (r.model.as_str(), r.data_id.as_deref(), r.group.as_str());
+        if !groups.contains(&key) {
+            groups.push(key);
+        }
+    }
+    for (model, data_id, group) in &groups {
+        let of: Vec<&clusterlab_experiment::schema::BestKRow> = rows
+            .iter()
+            .filter(|r| r.model == *model && r.data_id.as_deref() == *data_id && r.group == *group)
+            .collect();
+        let pick = |c: &str| of.iter().find(|r| r.criterion == c);
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(v) = pick("vote") {
+            let criteria: Vec<_> = of.iter().filter(|r| r.criterion != "vote").collect();
+            let agreeing = criteria
+                .iter()
+                .filter(|r| r.best_k.is_some() && r.best_k == v.best_k)
+                .count();
+            parts.push(format!(
+                "<b>the vote picks {}</b> ({agreeing} of {} criteria)",
+                k(v.best_k),
+                criteria.len()
+            ));
+        }
+        if let Some(e) = pick("elbow") {
+            parts.push(match e.best_k {
+                Some(_) => format!("the elbow of the inertia is at {}", k(e.best_k)),
+                None => "the inertia has <b>no knee</b> (kneedle finds no point above the \
+                         chord: no elbow is invented)"
+                    .to_owned(),
+            });
+        }
+        if let Some(sil) = pick("silhouette") {
+            parts.push(format!("the best silhouette is at {}", k(sil.best_k)));
+        }
+        for found in ["xmeans", "gmeans"] {
+            if let Some(f) = pick(found) {
+                parts.push(format!("{found} found {}", k(f.best_k)));
+            }
+        }
+        let none: Vec<&str> = of
+            .iter()
+            .filter(|r| r.best_k.is_none() && r.criterion != "elbow")
+            .map(|r| r.criterion.as_str())
+            .collect();
+        if !none.is_empty() {
+            parts.push(format!("no clear optimum: {}", none.join(", ")));
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        let mut label = (*model).to_owned();
+        if let Some(d) = data_id {
+            let _ = write!(label, " [{d}]");
+        }
+        if !group.is_empty() {
+            let _ = write!(label, " ({group})");
+        }
+        let _ = writeln!(out, "<li>{}: {}</li>", esc(&label), parts.join("; "));
+    }
+    out.push_str("</ul>\n");
+    if rows
+        .iter()
+        .any(|r| ["bic", "icl"].contains(&r.criterion.as_str()))
+    {
+        out.push_str(
+            "<p class=\"muted\">BIC, AIC and ICL follow scikit-learn's sign: lower is better \
+             (BIC = −2 log L + p log n; ICL adds twice the entropy of the hard classification). \
+             mclust reports the same numbers with the opposite sign, higher is better.</p>\n",
+        );
+    }
+    out
+}
+
 fn plots_section(dir: &Path) -> String {
     let plots = dir.join("plots");
     let specs = plots_of(dir).unwrap_or_default();

@@ -370,6 +370,35 @@ fn report_is_self_contained_and_shows_every_section() {
 }
 
 #[test]
+fn report_states_the_vote_the_elbow_beside_the_silhouette_and_a_missing_knee() {
+    let fx = fixture("verdicts");
+    let html = fs::read_to_string(write_report(&fx.dir).unwrap()).unwrap();
+    assert!(html.contains("<b>the vote picks K = "), "no vote line");
+    assert!(html.contains("the best silhouette is at K = "));
+    assert!(
+        html.contains("lower is better"),
+        "the sign convention of BIC and ICL"
+    );
+    // An elbow row that picks nothing: the report says there is no knee instead of a K.
+    let path = fx.dir.join("best_k.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let cut: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if f.len() > 4 && f[3] == "elbow" {
+                f[4] = "";
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    assert_ne!(cut, text, "the fixture has an elbow row");
+    fs::write(&path, cut).unwrap();
+    let html = fs::read_to_string(write_report(&fx.dir).unwrap()).unwrap();
+    assert!(html.contains("<b>no knee</b>"), "the missing knee is said");
+}
+
+#[test]
 fn report_survives_a_folder_without_plots_or_best_k() {
     let fx = fixture("bare_report");
     fs::remove_file(fx.dir.join("best_k.csv")).unwrap();
