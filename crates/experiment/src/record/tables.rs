@@ -212,16 +212,7 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
     let mut groups: Vec<Group<'_>> = Vec::new();
     // K is chosen only among the values of K a model was run with.
     for (cell, k) in plan.cells.iter().filter_map(|c| Some((c, c.k?))) {
-        // The axis values in column order, empty ones left out: the text the report rebuilds
-        // from a summary row to find a group's picks.
-        let texts = axis_texts(plan, cell);
-        let group = group_text(
-            plan.axis_columns
-                .iter()
-                .zip(&texts)
-                .filter(|(_, t)| !t.is_empty())
-                .map(|(n, t)| (n.as_str(), t.as_str())),
-        );
+        let group = group_of(plan, cell);
         let data_id = plan.datasets[cell.data].id.clone();
         let gi = match groups
             .iter()
@@ -362,20 +353,26 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
     out
 }
 
+/// A cell's group as `best_k.csv` names it: its axis values in column order, empty ones left
+/// out (the text the report rebuilds from a summary row to find a group's picks).
+fn group_of(plan: &Plan, cell: &Cell) -> String {
+    let texts = axis_texts(plan, cell);
+    group_text(
+        plan.axis_columns
+            .iter()
+            .zip(&texts)
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+}
+
 /// The rows of the algorithms that find K themselves (X-means, G-means): their criterion's K
 /// is the `n_clusters` each seed found, the most frequent one heading the row.
 fn found_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
     let mut out: Vec<BestK> = Vec::new();
     let mut seen: Vec<(String, Option<String>, String)> = Vec::new();
     for cell in plan.cells.iter().filter(|c| c.k.is_none()) {
-        let texts = axis_texts(plan, cell);
-        let group = group_text(
-            plan.axis_columns
-                .iter()
-                .zip(&texts)
-                .filter(|(_, t)| !t.is_empty())
-                .map(|(n, t)| (n.as_str(), t.as_str())),
-        );
+        let group = group_of(plan, cell);
         let data_id = plan.datasets[cell.data].id.clone();
         let key = (cell.model.clone(), data_id.clone(), group.clone());
         if seen.contains(&key) {
@@ -390,7 +387,7 @@ fn found_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
                 c.k.is_none()
                     && c.model == cell.model
                     && plan.datasets[c.data].id == data_id
-                    && axis_texts(plan, c) == texts
+                    && group_of(plan, c) == group
             })
             .collect();
         for spec in cell.kind.scores {
