@@ -41,7 +41,7 @@ pub mod validate;
 
 pub use dataset::Dataset;
 pub use error::{Error, Result};
-pub use traits::{Clusterer, FitSummary, Model};
+pub use traits::{Clusterer, FitSummary, Model, Trace};
 
 /// Re-exported so that users of the traits need not pin the same `ndarray` themselves.
 pub use ndarray;

@@ -87,12 +87,35 @@ pub trait Model: Send + Sync + Debug {
         None
     }
 
+    /// The objective at every iteration of the fit (of its best restart), for convergence
+    /// plots; `None` for models that record none.
+    fn trace(&self) -> Option<Trace<'_>> {
+        None
+    }
+
     /// The scores the runner records for this fit.
     fn summary(&self) -> FitSummary;
 
     /// The whole model as JSON, in the shapes scikit-learn uses, so that it can be saved,
     /// inspected and loaded back by the algorithm crate.
     fn to_json(&self) -> serde_json::Value;
+}
+
+/// The objective a fit reached at each of its iterations: K-means' inertia, a mixture's lower
+/// bound. It is what a convergence plot draws.
+///
+/// ```
+/// use clusterlab_core::Trace;
+/// let t = Trace { objective: "inertia", values: &[9.0, 4.5, 4.0] };
+/// assert_eq!(t.values.last(), Some(&4.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trace<'a> {
+    /// The objective's name, a score name of the model's registry entry (`inertia`,
+    /// `lower_bound`).
+    pub objective: &'static str,
+    /// Its value after each iteration, the first iteration first.
+    pub values: &'a [f64],
 }
 
 /// What a fit reports besides its labels: its scores by name, and how it ended.

@@ -64,6 +64,24 @@ pub enum PlotKind {
     Scatter(ScatterSpec),
     /// Every recorded criterion against K, normalised to [0, 1], with the picked K marked.
     Criteria,
+    /// The objective of chosen cells at every iteration of their fit (K-means' inertia, a
+    /// mixture's lower bound): one panel per model and axis group, one line per K.
+    Trace(TraceSpec),
+}
+
+/// Which cells a convergence-trace plot draws. Every key narrows the choice; none given means
+/// every model's cells, every K, and the first seed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TraceSpec {
+    /// Only this model's cells (`[[model]] name`); every model when `None`.
+    pub model: Option<String>,
+    /// Only these K (`k = 4` or `k = [2, 4, 8]`); every K when empty.
+    pub ks: Vec<usize>,
+    /// The seed of the cells drawn; the smallest seed of the results when `None`.
+    pub seed: Option<u64>,
+    /// Values of other axes that the cells must have (`covariance_type = "full"`), as for a
+    /// scatter plot.
+    pub axes: BTreeMap<String, AxisValue>,
 }
 
 /// What a scatter plot colours the data by, and which dataset it shows.
@@ -174,6 +192,14 @@ pub enum PlotSpecError {
         /// What is wrong, as the TOML reader says it.
         message: String,
     },
+    /// `k` is a list where one K is needed (a scatter plot shows one cell).
+    #[error("a `{kind}` plot takes one K, not a list: `k = {example}`")]
+    OneK {
+        /// The plot's kind.
+        kind: String,
+        /// The first K of the list, as the fix.
+        example: usize,
+    },
     /// A key the plot needs is missing.
     #[error("a `{kind}` plot needs `{key}`{hint}")]
     MissingKey {
@@ -223,8 +249,9 @@ fn suggest(s: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-const KINDS: [&str; 4] = ["elbow", "selection", "scatter", "criteria"];
+const KINDS: [&str; 5] = ["elbow", "selection", "scatter", "criteria", "trace"];
 const SCATTER_KEYS: [&str; 6] = ["kind", "title", "model", "k", "seed", "truth"];
+const TRACE_KEYS: [&str; 5] = ["kind", "title", "model", "k", "seed"];
 
 impl PlotSpec {
     /// A plot of `kind` with the default title.
@@ -281,14 +308,43 @@ impl PlotSpec {
             PlotKind::Selection => "selection",
             PlotKind::Scatter(_) => "scatter",
             PlotKind::Criteria => "criteria",
+            PlotKind::Trace(_) => "trace",
         }
     }
 
     /// The file name (without extension) of this plot under `plots/`: `elbow`, `selection`,
-    /// `criteria`, `scatter_truth`, `scatter_<model>_k<k>_seed<seed>`, each pinned axis adding
-    /// `_<axis>-<value>`, made [file-safe](crate::text::file_safe).
+    /// `criteria`, `scatter_truth`, `scatter_<model>_k<k>_seed<seed>`, `trace` (with
+    /// `_<model>`, `_k<k>-<k>...` and `_seed<seed>` for the keys given), each pinned axis
+    /// adding `_<axis>-<value>`, made [file-safe](crate::text::file_safe).
+    ///
+    /// ```
+    /// use clusterlab_experiment::plots::{PlotKind, PlotSpec, TraceSpec};
+    /// let spec = PlotSpec::new(PlotKind::Trace(TraceSpec {
+    ///     model: Some("kmeans".into()),
+    ///     ks: vec![3, 4],
+    ///     ..TraceSpec::default()
+    /// }));
+    /// assert_eq!(spec.file_stem(), "trace_kmeans_k3-4");
+    /// ```
     pub fn file_stem(&self) -> String {
         let stem = match &self.kind {
+            PlotKind::Trace(t) => {
+                let mut stem = "trace".to_string();
+                if let Some(model) = &t.model {
+                    stem.push_str(&format!("_{model}"));
+                }
+                if !t.ks.is_empty() {
+                    let ks: Vec<String> = t.ks.iter().map(usize::to_string).collect();
+                    stem.push_str(&format!("_k{}", ks.join("-")));
+                }
+                if let Some(seed) = t.seed {
+                    stem.push_str(&format!("_seed{seed}"));
+                }
+                for (axis, value) in &t.axes {
+                    stem.push_str(&format!("_{axis}-{value}"));
+                }
+                stem
+            }
             PlotKind::Scatter(s) => {
                 let mut stem = match &s.source {
                     ScatterSource::Truth => "scatter_truth".to_string(),
@@ -319,10 +375,18 @@ impl PlotSpec {
     /// assert!(err.to_string().contains("did you mean `kmeans`"));
     /// ```
     pub fn check_against(&self, models: &[&str], axes: &[&str]) -> Result<(), PlotSpecError> {
-        let PlotKind::Scatter(s) = &self.kind else {
-            return Ok(());
+        let (model, pinned) = match &self.kind {
+            PlotKind::Scatter(s) => (
+                match &s.source {
+                    ScatterSource::Cell { model, .. } => Some(model),
+                    ScatterSource::Truth => None,
+                },
+                &s.axes,
+            ),
+            PlotKind::Trace(t) => (t.model.as_ref(), &t.axes),
+            _ => return Ok(()),
         };
-        if let ScatterSource::Cell { model, .. } = &s.source
+        if let Some(model) = model
             && !models.contains(&model.as_str())
         {
             return Err(PlotSpecError::UnknownModel {
@@ -331,7 +395,7 @@ impl PlotSpec {
                 known: models.iter().map(|m| m.to_string()).collect(),
             });
         }
-        for axis in s.axes.keys() {
+        for axis in pinned.keys() {
             if !axes.contains(&axis.as_str()) {
                 return Err(PlotSpecError::UnknownAxis {
                     found: axis.clone(),
@@ -353,13 +417,21 @@ struct RawPlotSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    k: Option<usize>,
+    k: Option<RawK>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seed: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     truth: Option<bool>,
     #[serde(flatten)]
     rest: BTreeMap<String, toml::Value>,
+}
+
+/// `k = 4` or `k = [2, 4]`: a scatter plot takes the first, a trace plot either.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum RawK {
+    One(usize),
+    Many(Vec<usize>),
 }
 
 impl TryFrom<RawPlotSpec> for PlotSpec {
@@ -371,6 +443,7 @@ impl TryFrom<RawPlotSpec> for PlotSpec {
             "selection" => PlotKind::Selection,
             "criteria" => PlotKind::Criteria,
             "scatter" => PlotKind::Scatter(scatter_from_raw(&raw)?),
+            "trace" => PlotKind::Trace(trace_from_raw(&raw)?),
             other => {
                 return Err(PlotSpecError::UnknownKind {
                     found: other.to_string(),
@@ -378,7 +451,7 @@ impl TryFrom<RawPlotSpec> for PlotSpec {
                 });
             }
         };
-        if !matches!(kind, PlotKind::Scatter(_)) {
+        if !matches!(kind, PlotKind::Scatter(_) | PlotKind::Trace(_)) {
             let unknown = [
                 raw.model.as_ref().map(|_| "model"),
                 raw.k.map(|_| "k"),
@@ -407,17 +480,23 @@ impl TryFrom<RawPlotSpec> for PlotSpec {
     }
 }
 
-fn scatter_from_raw(raw: &RawPlotSpec) -> Result<ScatterSpec, PlotSpecError> {
+/// The pinned axes of a plot that takes them (`covariance_type = "full"`,
+/// `data.cluster_std = 0.5`): every key of the table that is not one of `keys`.
+fn pinned_axes(
+    kind: &str,
+    keys: &[&str],
+    rest: &BTreeMap<String, toml::Value>,
+) -> Result<BTreeMap<String, AxisValue>, PlotSpecError> {
     let mut axes = BTreeMap::new();
-    for (key, value) in &raw.rest {
+    for (key, value) in rest {
         // A key close to a known one is a typo, not an axis: `sed = 0` must not silently
         // become an axis that matches no cell.
-        if let Some(known) = closest(key, SCATTER_KEYS) {
+        if let Some(known) = closest(key, keys.iter().copied()) {
             return Err(PlotSpecError::UnknownKey {
-                kind: "scatter".into(),
+                kind: kind.into(),
                 key: key.clone(),
                 suggestion: Some(known),
-                allowed: SCATTER_KEYS
+                allowed: keys
                     .iter()
                     .map(|s| s.to_string())
                     .chain(["<axis> = <value>".to_string()])
@@ -438,7 +517,50 @@ fn scatter_from_raw(raw: &RawPlotSpec) -> Result<ScatterSpec, PlotSpecError> {
             }
         }
     }
-    let source = match (raw.truth, &raw.model, raw.k, raw.seed) {
+    Ok(axes)
+}
+
+fn trace_from_raw(raw: &RawPlotSpec) -> Result<TraceSpec, PlotSpecError> {
+    if raw.truth.is_some() {
+        return Err(PlotSpecError::UnknownKey {
+            kind: "trace".into(),
+            key: "truth".into(),
+            suggestion: None,
+            allowed: TRACE_KEYS
+                .iter()
+                .map(|s| s.to_string())
+                .chain(["<axis> = <value>".to_string()])
+                .collect(),
+        });
+    }
+    let mut ks = match &raw.k {
+        None => Vec::new(),
+        Some(RawK::One(k)) => vec![*k],
+        Some(RawK::Many(ks)) => ks.clone(),
+    };
+    ks.sort_unstable();
+    ks.dedup();
+    Ok(TraceSpec {
+        model: raw.model.clone(),
+        ks,
+        seed: raw.seed,
+        axes: pinned_axes("trace", &TRACE_KEYS, &raw.rest)?,
+    })
+}
+
+fn scatter_from_raw(raw: &RawPlotSpec) -> Result<ScatterSpec, PlotSpecError> {
+    let axes = pinned_axes("scatter", &SCATTER_KEYS, &raw.rest)?;
+    let k = match &raw.k {
+        None => None,
+        Some(RawK::One(k)) => Some(*k),
+        Some(RawK::Many(ks)) => {
+            return Err(PlotSpecError::OneK {
+                kind: "scatter".into(),
+                example: ks.first().copied().unwrap_or(2),
+            });
+        }
+    };
+    let source = match (raw.truth, &raw.model, k, raw.seed) {
         (Some(true), None, None, None) => ScatterSource::Truth,
         (Some(true), ..) => return Err(PlotSpecError::TruthAndCell),
         (_, Some(model), Some(k), Some(seed)) => ScatterSource::Cell {
@@ -477,36 +599,50 @@ impl From<PlotSpec> for RawPlotSpec {
             truth: None,
             rest: BTreeMap::new(),
         };
-        if let PlotKind::Scatter(s) = spec.kind {
-            match s.source {
-                ScatterSource::Truth => raw.truth = Some(true),
-                ScatterSource::Cell { model, k, seed } => {
-                    raw.model = Some(model);
-                    raw.k = Some(k);
-                    raw.seed = Some(seed);
+        let axes = match spec.kind {
+            PlotKind::Scatter(s) => {
+                match s.source {
+                    ScatterSource::Truth => raw.truth = Some(true),
+                    ScatterSource::Cell { model, k, seed } => {
+                        raw.model = Some(model);
+                        raw.k = Some(RawK::One(k));
+                        raw.seed = Some(seed);
+                    }
                 }
+                s.axes
             }
-            for (axis, value) in s.axes {
-                let v = match value {
-                    AxisValue::Bool(b) => toml::Value::Boolean(b),
-                    AxisValue::Int(i) => toml::Value::Integer(i),
-                    AxisValue::Float(f) => toml::Value::Float(f),
-                    AxisValue::Str(s) => toml::Value::String(s),
+            PlotKind::Trace(t) => {
+                raw.model = t.model;
+                raw.k = match t.ks.as_slice() {
+                    [] => None,
+                    [k] => Some(RawK::One(*k)),
+                    ks => Some(RawK::Many(ks.to_vec())),
                 };
-                // Written back as the dotted key the user wrote (`data.cluster_std = 0.5`).
-                match axis.strip_prefix("data.") {
-                    Some(sub) => {
-                        if let toml::Value::Table(t) = raw
-                            .rest
-                            .entry("data".into())
-                            .or_insert_with(|| toml::Value::Table(Default::default()))
-                        {
-                            t.insert(sub.to_string(), v);
-                        }
+                raw.seed = t.seed;
+                t.axes
+            }
+            _ => BTreeMap::new(),
+        };
+        for (axis, value) in axes {
+            let v = match value {
+                AxisValue::Bool(b) => toml::Value::Boolean(b),
+                AxisValue::Int(i) => toml::Value::Integer(i),
+                AxisValue::Float(f) => toml::Value::Float(f),
+                AxisValue::Str(s) => toml::Value::String(s),
+            };
+            // Written back as the dotted key the user wrote (`data.cluster_std = 0.5`).
+            match axis.strip_prefix("data.") {
+                Some(sub) => {
+                    if let toml::Value::Table(t) = raw
+                        .rest
+                        .entry("data".into())
+                        .or_insert_with(|| toml::Value::Table(Default::default()))
+                    {
+                        t.insert(sub.to_string(), v);
                     }
-                    None => {
-                        raw.rest.insert(axis, v);
-                    }
+                }
+                None => {
+                    raw.rest.insert(axis, v);
                 }
             }
         }
@@ -701,6 +837,68 @@ mod tests {
             spec.check_against(&["gmm"], &["covariance"]).is_ok(),
             "a real axis passes"
         );
+    }
+
+    #[test]
+    fn trace_takes_a_model_ks_a_seed_and_axes() {
+        let plots = parse(
+            r#"
+            [[plot]]
+            kind = "trace"
+            [[plot]]
+            kind = "trace"
+            model = "gmm"
+            k = [4, 2, 4]
+            seed = 1
+            covariance_type = "full"
+            [[plot]]
+            kind = "trace"
+            k = 3
+            "#,
+        )
+        .unwrap();
+        assert_eq!(plots[0].kind, PlotKind::Trace(TraceSpec::default()));
+        let PlotKind::Trace(t) = &plots[1].kind else {
+            panic!("not a trace")
+        };
+        assert_eq!(t.ks, [2, 4], "sorted, repeats dropped");
+        assert_eq!(t.seed, Some(1));
+        let stems: Vec<_> = plots.iter().map(PlotSpec::file_stem).collect();
+        assert_eq!(
+            stems,
+            [
+                "trace",
+                "trace_gmm_k2-4_seed1_covariance_type-full",
+                "trace_k3"
+            ]
+        );
+        let written = toml::to_string(&Grid {
+            plot: plots.clone(),
+        })
+        .unwrap();
+        assert_eq!(parse(&written).unwrap(), plots, "round trip");
+        let spec = &plots[1];
+        assert!(spec.check_against(&["gmm"], &["covariance_type"]).is_ok());
+        let err = spec
+            .check_against(&["gmn"], &["covariance_type"])
+            .unwrap_err();
+        assert!(matches!(err, PlotSpecError::UnknownModel { .. }), "{err}");
+    }
+
+    #[test]
+    fn trace_refuses_truth_and_typos_and_scatter_refuses_a_list_of_k() {
+        let err = parse("[[plot]]\nkind = \"trace\"\ntruth = true\n").unwrap_err();
+        assert!(
+            err.contains("unknown key `truth` in a `trace` plot"),
+            "{err}"
+        );
+        let err = parse("[[plot]]\nkind = \"trace\"\nmodle = \"kmeans\"\n").unwrap_err();
+        assert!(err.contains("did you mean `model`"), "{err}");
+        let err = parse("[[plot]]\nkind = \"scatter\"\nmodel = \"g\"\nk = [2, 3]\nseed = 0\n")
+            .unwrap_err();
+        assert!(err.contains("takes one K, not a list: `k = 2`"), "{err}");
+        let err = parse("[[plot]]\nkind = \"elbow\"\nk = [2]\n").unwrap_err();
+        assert!(err.contains("unknown key `k`"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The fitted mixture: parameters in scikit-learn's shapes, scoring, sampling, serde.
 
 use clusterlab_core::{
-    Clusterer, Error, FitSummary, Model, Result, layout::contiguous, seed::rng, validate,
+    Clusterer, Error, FitSummary, Model, Result, Trace, layout::contiguous, seed::rng, validate,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::Rng;
@@ -422,6 +422,13 @@ impl Model for GaussianMixtureModel {
     /// expanded).
     fn covariances(&self) -> Option<Vec<Array2<f64>>> {
         Some(self.covariances.full_matrices(self.k(), self.d()))
+    }
+
+    fn trace(&self) -> Option<Trace<'_>> {
+        Some(Trace {
+            objective: "lower_bound",
+            values: &self.lower_bounds,
+        })
     }
 
     fn summary(&self) -> FitSummary {

@@ -1,6 +1,6 @@
 //! The fitted model.
 
-use clusterlab_core::{Error, FitSummary, Model, Result, validate};
+use clusterlab_core::{Error, FitSummary, Model, Result, Trace, validate};
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 
@@ -148,6 +148,14 @@ impl Model for KMeansModel {
 
     fn centers(&self) -> Option<ArrayView2<'_, f64>> {
         Some(self.centers.view())
+    }
+
+    /// Lloyd's inertia per iteration; Elkan records none.
+    fn trace(&self) -> Option<Trace<'_>> {
+        (!self.inertia_trace.is_empty()).then_some(Trace {
+            objective: "inertia",
+            values: &self.inertia_trace,
+        })
     }
 
     fn summary(&self) -> FitSummary {

@@ -847,3 +847,128 @@ mod tests {
         assert_eq!(padded_range([f64::NAN].into_iter()), None);
     }
 }
+
+/// The objective of chosen cells at each iteration of their fits, one panel per series.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TraceFigure {
+    pub title: String,
+    pub panels: Vec<TracePanel>,
+    pub columns: usize,
+    pub size: (u32, u32),
+    pub legend: Vec<LegendEntry>,
+}
+
+/// One series' traces: a line per cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TracePanel {
+    pub caption: String,
+    pub y_desc: String,
+    /// Whether the y axis is logarithmic (all values positive).
+    pub log_y: bool,
+    /// (K, colour, the objective at iterations 1, 2, ...) of each cell.
+    pub lines: Vec<(usize, RGBColor, Vec<f64>)>,
+    /// Said under the chart (cells with no trace).
+    pub note: Option<String>,
+}
+
+impl Figure for TraceFigure {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let charts = frame(root, &self.title, &self.legend)?;
+        let columns = self.columns.max(1);
+        let rows = self.panels.len().div_ceil(columns).max(1);
+        let areas = charts.split_evenly((rows, columns));
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            let area = match &panel.note {
+                None => area.clone(),
+                Some(note) => {
+                    let h = area.dim_in_pixel().1 as i32;
+                    let (chart, strip) = area.split_vertically(h - 22);
+                    strip
+                        .draw(&Text::new(
+                            note.clone(),
+                            (12, 4),
+                            font(13.0).color(&RGBColor(0x66, 0x66, 0x66)),
+                        ))
+                        .map_err(msg)?;
+                    chart
+                }
+            };
+            draw_trace_panel(&area, panel)?;
+        }
+        Ok(())
+    }
+}
+
+fn draw_trace_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &TracePanel,
+) -> Result<(), String> {
+    let n_iter = p.lines.iter().map(|l| l.2.len()).max().unwrap_or(0);
+    let values = || p.lines.iter().flat_map(|l| l.2.iter().copied());
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(72)
+        .caption(&p.caption, font(16.0));
+    let x_range = 0.5..(n_iter.max(2) as f64 + 0.5);
+    if p.log_y {
+        let lo = values().fold(f64::INFINITY, f64::min);
+        let hi = values().fold(f64::NEG_INFINITY, f64::max);
+        let chart = builder
+            .build_cartesian_2d(x_range, (lo / 1.15..hi * 1.15).log_scale())
+            .map_err(msg)?;
+        trace_lines(chart, p, n_iter)
+    } else {
+        let (lo, hi) = padded_range(values()).unwrap_or((0.0, 1.0));
+        let chart = builder.build_cartesian_2d(x_range, lo..hi).map_err(msg)?;
+        trace_lines(chart, p, n_iter)
+    }
+}
+
+/// The mesh, then each cell's line with a dot at its last iteration, on either y scale.
+fn trace_lines<DB, Y>(
+    mut chart: ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    p: &TracePanel,
+    n_iter: usize,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc("iteration")
+        .y_desc(p.y_desc.as_str())
+        .x_labels(n_iter.clamp(2, 10))
+        .y_labels(7)
+        .x_label_formatter(&|v| k_tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(0)
+        .label_style(font(13.0))
+        .axis_desc_style(font(14.0))
+        .draw()
+        .map_err(msg)?;
+    for (_, color, values) in &p.lines {
+        let points = values.iter().enumerate().map(|(i, v)| (i as f64 + 1.0, *v));
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(msg)?;
+        if let Some(last) = values.last() {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (values.len() as f64, *last),
+                    4,
+                    color.filled(),
+                )))
+                .map_err(msg)?;
+        }
+    }
+    Ok(())
+}

@@ -3,13 +3,13 @@
 //! [`super::draw`]; errors say which file lacks what.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     path::{Path, PathBuf},
 };
 
 use clusterlab_core::ndarray::Axis;
 use clusterlab_experiment::{
-    plots::{PlotSpec, ScatterSource, ScatterSpec},
+    plots::{AxisValue, PlotSpec, ScatterSource, ScatterSpec, TraceSpec},
     schema::{BestKRow, group_text},
 };
 use clusterlab_metrics::{DEFAULT_SILHOUETTE_EXACT_LIMIT, select::Criterion, silhouette_samples};
@@ -19,17 +19,17 @@ use rand::seq::index::sample as sample_indices;
 use crate::{
     draw::{
         AgreementFigure, KnifeFigure, LegendEntry, Line, LineFigure, MEAN_RULE, Mark, Panel,
-        ScatterFigure, Star, Swatch,
+        ScatterFigure, Star, Swatch, TraceFigure, TracePanel,
     },
     error::{PlotError, Result},
     palette::Palette,
     pca::Projection,
-    results::{DataFile, ModelFile, RunRow, Runs, Summary, read_best_k},
+    results::{DataFile, ModelFile, RunRow, Runs, Summary, TraceFile, read_best_k},
     series::{
         Band, GroupKey, bands_from_runs, bands_from_summary, covariance_ellipse, ellipse_path,
         normalise,
     },
-    style::{LineLook, label_color},
+    style::{LineLook, label_color, viridis},
 };
 
 /// The lines of several panels, coloured and labelled by the folder's [`Palette`]: a series
@@ -737,6 +737,160 @@ fn check_model(path: &Path, m: &ModelFile, data: &DataFile) -> Result<()> {
     Ok(())
 }
 
+/// The objective of chosen cells at each iteration: one panel per series (a model and its
+/// axis values, captioned as in the other figures), one line per K coloured along viridis,
+/// the cells of one seed. Inertia, which falls by orders of magnitude across K, is drawn on a
+/// log axis. Cells that recorded no trace (K-means with Elkan) are named under their panel.
+pub(crate) fn trace(
+    dir: &Path,
+    spec: &PlotSpec,
+    t: &TraceSpec,
+    name: &str,
+    palette: &Palette,
+) -> Result<TraceFigure> {
+    let runs = Runs::read(dir)?;
+    check_axes_exist(&runs, spec, &t.axes)?;
+    let chosen: Vec<&RunRow> = runs
+        .rows
+        .iter()
+        .filter(|r| {
+            r.ok && t.model.as_ref().is_none_or(|m| &r.model == m)
+                && (t.ks.is_empty() || t.ks.contains(&r.k))
+                && axes_match(&runs, r, &t.axes)
+        })
+        .collect();
+    let Some(seed) = t.seed.or_else(|| chosen.iter().map(|r| r.seed).min()) else {
+        return Err(nothing(
+            spec,
+            format!("no ok cell of {} matches the plot", runs.path.display()),
+        ));
+    };
+    let chosen: Vec<&RunRow> = chosen.into_iter().filter(|r| r.seed == seed).collect();
+    if chosen.is_empty() {
+        return Err(nothing(
+            spec,
+            format!("no ok cell of {} has seed {seed}", runs.path.display()),
+        ));
+    }
+    // Panels in the palette's order of series, lines in increasing K.
+    let mut groups: BTreeMap<usize, (GroupKey, Vec<&RunRow>)> = BTreeMap::new();
+    let order = |key: &GroupKey| palette.keys().iter().position(|k| k == key);
+    for row in chosen {
+        let key = GroupKey::new(&row.model, &runs.axes, &row.axes);
+        let at = order(&key).unwrap_or(usize::MAX - groups.len());
+        groups
+            .entry(at)
+            .or_insert_with(|| (key, Vec::new()))
+            .1
+            .push(row);
+    }
+    let ks: BTreeSet<usize> = groups
+        .values()
+        .flat_map(|(_, rows)| rows.iter().map(|r| r.k))
+        .collect();
+    let color_of = |k: usize| {
+        let i = ks.iter().position(|&x| x == k).unwrap_or(0);
+        if ks.len() <= 1 {
+            viridis(0.0)
+        } else {
+            viridis(0.9 * i as f64 / (ks.len() - 1) as f64)
+        }
+    };
+    let mut panels = Vec::new();
+    for (key, mut rows) in groups.into_values() {
+        rows.sort_by_key(|r| r.k);
+        let mut lines = Vec::new();
+        let mut missing = Vec::new();
+        let mut objective: Option<String> = None;
+        for row in rows {
+            let path = dir.join("models").join(format!("{}.json", row.cell_id));
+            match TraceFile::read(&path)?.trace {
+                Some(tr) if !tr.values.is_empty() => {
+                    objective.get_or_insert(tr.objective);
+                    lines.push((row.k, color_of(row.k), tr.values));
+                }
+                _ => missing.push(row.k.to_string()),
+            }
+        }
+        let note = (!missing.is_empty()).then(|| {
+            format!(
+                "no trace recorded for K = {} (only Lloyd's K-means and EM record one)",
+                missing.join(", ")
+            )
+        });
+        let Some(objective) = objective else {
+            panels.push(TracePanel {
+                caption: palette.label(&key),
+                y_desc: String::new(),
+                log_y: false,
+                lines,
+                note,
+            });
+            continue;
+        };
+        let positive = lines.iter().flat_map(|l| &l.2).all(|v| *v > 0.0);
+        let (lo, hi) = lines
+            .iter()
+            .flat_map(|l| &l.2)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(*v), hi.max(*v))
+            });
+        let log_y = positive && hi > 20.0 * lo;
+        let mut y_desc = objective_desc(&objective);
+        if log_y {
+            y_desc.push_str(", log scale");
+        }
+        panels.push(TracePanel {
+            caption: palette.label(&key),
+            y_desc,
+            log_y,
+            lines,
+            note,
+        });
+    }
+    if panels.iter().all(|p| p.lines.is_empty()) {
+        return Err(nothing(
+            spec,
+            format!(
+                "no chosen cell of {} recorded a trace (only Lloyd's K-means and EM record one; \
+                 Elkan, X-means and G-means do not)",
+                runs.path.display()
+            ),
+        ));
+    }
+    let legend = ks
+        .iter()
+        .map(|&k| LegendEntry {
+            label: format!("K = {k}"),
+            swatch: Swatch::Line(LineLook {
+                color: color_of(k),
+                dash: None,
+            }),
+        })
+        .collect();
+    let columns = if panels.len() == 1 { 1 } else { 2 };
+    let rows = panels.len().div_ceil(columns) as u32;
+    Ok(TraceFigure {
+        title: spec
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{name}: convergence per iteration (seed {seed})")),
+        panels,
+        columns,
+        size: (if columns == 1 { 800 } else { 1100 }, 330 * rows + 130),
+        legend,
+    })
+}
+
+/// The y axis title of a traced objective.
+fn objective_desc(objective: &str) -> String {
+    match objective {
+        "inertia" => "inertia".into(),
+        "lower_bound" => "lower bound (mean log-likelihood)".into(),
+        other => other.replace('_', " "),
+    }
+}
+
 fn nothing(spec: &PlotSpec, reason: String) -> PlotError {
     PlotError::NothingToDraw {
         plot: spec.file_stem(),
@@ -753,8 +907,8 @@ fn describe(model: &str, k: usize, seed: u64, s: &ScatterSpec) -> String {
 }
 
 /// Whether `row` has every axis value `s` pins (an axis runs.csv lacks is an error).
-fn axes_match(runs: &Runs, row: &RunRow, s: &ScatterSpec) -> bool {
-    s.axes.iter().all(|(axis, value)| {
+fn axes_match(runs: &Runs, row: &RunRow, pinned: &BTreeMap<String, AxisValue>) -> bool {
+    pinned.iter().all(|(axis, value)| {
         runs.axes
             .iter()
             .position(|a| a == axis)
@@ -762,8 +916,12 @@ fn axes_match(runs: &Runs, row: &RunRow, s: &ScatterSpec) -> bool {
     })
 }
 
-fn check_axes_exist(runs: &Runs, spec: &PlotSpec, s: &ScatterSpec) -> Result<()> {
-    if let Some(missing) = s.axes.keys().find(|a| !runs.axes.contains(a)) {
+fn check_axes_exist(
+    runs: &Runs,
+    spec: &PlotSpec,
+    pinned: &BTreeMap<String, AxisValue>,
+) -> Result<()> {
+    if let Some(missing) = pinned.keys().find(|a| !runs.axes.contains(a)) {
         let known = if runs.axes.is_empty() {
             "none".to_string()
         } else {
@@ -790,11 +948,11 @@ fn find_cell(
     seed: u64,
 ) -> Result<RunRow> {
     let runs = Runs::read(dir)?;
-    check_axes_exist(&runs, spec, s)?;
+    check_axes_exist(&runs, spec, &s.axes)?;
     let candidates: Vec<&RunRow> = runs
         .rows
         .iter()
-        .filter(|r| r.model == model && r.k == k && r.seed == seed && axes_match(&runs, r, s))
+        .filter(|r| r.model == model && r.k == k && r.seed == seed && axes_match(&runs, r, &s.axes))
         .collect();
     let ok: Vec<&RunRow> = candidates.iter().copied().filter(|r| r.ok).collect();
     match ok.as_slice() {
@@ -848,11 +1006,11 @@ fn truth_data_path(dir: &Path, spec: &PlotSpec, s: &ScatterSpec) -> Result<PathB
         return Ok(single);
     }
     let runs = Runs::read(dir)?;
-    check_axes_exist(&runs, spec, s)?;
+    check_axes_exist(&runs, spec, &s.axes)?;
     let ids: BTreeSet<Option<&str>> = runs
         .rows
         .iter()
-        .filter(|r| axes_match(&runs, r, s))
+        .filter(|r| axes_match(&runs, r, &s.axes))
         .map(|r| r.data_id.as_deref())
         .collect();
     match ids.into_iter().collect::<Vec<_>>().as_slice() {

@@ -65,7 +65,7 @@ mod style;
 mod tests;
 
 pub use clusterlab_experiment::plots::{
-    AxisValue, PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec,
+    AxisValue, PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec, TraceSpec,
 };
 pub use error::PlotError;
 pub use html::write_report;
@@ -233,6 +233,9 @@ fn draw_one(
             draw::render(&figures::criteria(dir, spec, name, palette)?, plots, stem)
         }
         PlotKind::Scatter(s) => draw::render(&figures::scatter(dir, spec, s, name)?, plots, stem),
+        PlotKind::Trace(t) => {
+            draw::render(&figures::trace(dir, spec, t, name, palette)?, plots, stem)
+        }
     }
 }
 

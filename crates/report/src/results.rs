@@ -216,14 +216,40 @@ pub(crate) struct ModelFile {
 
 impl ModelFile {
     pub fn read(path: &Path) -> Result<Self> {
-        let text = fs::read_to_string(path).map_err(|source| PlotError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|source| PlotError::Json {
-            path: path.to_path_buf(),
-            source,
-        })
+        read_json(path)
+    }
+}
+
+/// Reads the fields of a JSON file that `T` takes.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| PlotError::Json {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The convergence trace of `models/<cell_id>.json` (absent in files written before traces
+/// were recorded, and for models that record none).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct TraceFile {
+    #[serde(default)]
+    pub trace: Option<TraceValues>,
+}
+
+/// An objective's name and its value at each iteration.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct TraceValues {
+    pub objective: String,
+    pub values: Vec<f64>,
+}
+
+impl TraceFile {
+    pub fn read(path: &Path) -> Result<Self> {
+        read_json(path)
     }
 }
 

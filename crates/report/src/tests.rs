@@ -798,3 +798,173 @@ seed = [0]
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     assert_eq!(outcomes.len(), 3);
 }
+
+fn trace_spec(t: crate::TraceSpec) -> PlotSpec {
+    PlotSpec::new(PlotKind::Trace(t))
+}
+
+#[test]
+fn trace_draws_a_panel_per_series_and_a_line_per_k_ending_at_the_recorded_score() {
+    let fx = fixture("trace");
+    let palette = figures::palette(&fx.dir);
+    let spec = trace_spec(crate::TraceSpec::default());
+    let figure =
+        figures::trace(&fx.dir, &spec, &crate::TraceSpec::default(), "x", &palette).unwrap();
+    let captions: Vec<&str> = figure.panels.iter().map(|p| p.caption.as_str()).collect();
+    assert_eq!(
+        captions,
+        [
+            "kmeans",
+            "gmm, covariance_type = full",
+            "gmm, covariance_type = diag",
+        ],
+        "`flat` (reg_covar = 0 on a constant column) failed every cell: no panel"
+    );
+    assert!(figure.title.contains("seed 0"), "{}", figure.title);
+    let legend: Vec<&str> = figure.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(legend, ["K = 1", "K = 2", "K = 3", "K = 4"]);
+    let runs = crate::results::Runs::read(&fx.dir).unwrap();
+    for panel in &figure.panels {
+        assert_eq!(
+            panel.lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+        assert!(panel.note.is_none());
+        if panel.caption == "kmeans" {
+            assert!(panel.y_desc.starts_with("inertia"), "{}", panel.y_desc);
+            continue;
+        }
+        assert!(panel.y_desc.starts_with("lower bound"), "{}", panel.y_desc);
+        assert!(!panel.log_y);
+        for (k, _, values) in &panel.lines {
+            // EM never lowers its bound; the line ends at the cell's recorded lower bound.
+            for w in values.windows(2) {
+                assert!(w[1] >= w[0] - 1e-9 * w[0].abs(), "{values:?}");
+            }
+            let row = runs
+                .rows
+                .iter()
+                .find(|r| {
+                    r.k == *k
+                        && r.seed == 0
+                        && crate::series::GroupKey::new(&r.model, &runs.axes, &r.axes)
+                            == palette
+                                .keys()
+                                .iter()
+                                .find(|key| palette.label(key) == panel.caption)
+                                .unwrap()
+                                .clone()
+                })
+                .unwrap();
+            let recorded = row.scores["lower_bound"];
+            assert!(
+                (values.last().unwrap() - recorded).abs() <= 1e-12 * recorded.abs(),
+                "{} K = {k}: {values:?} vs {recorded}",
+                panel.caption
+            );
+        }
+    }
+
+    // Narrowed to one model, two K and another seed; drawn to files.
+    let narrow = crate::TraceSpec {
+        model: Some("gmm".into()),
+        ks: vec![2, 3],
+        seed: Some(2),
+        axes: [(
+            "covariance_type".to_string(),
+            crate::AxisValue::Str("diag".into()),
+        )]
+        .into(),
+    };
+    let figure =
+        figures::trace(&fx.dir, &trace_spec(narrow.clone()), &narrow, "x", &palette).unwrap();
+    assert_eq!(figure.panels.len(), 1);
+    assert_eq!(figure.panels[0].lines.len(), 2);
+    assert!(figure.title.contains("seed 2"));
+    let outcomes = draw_all(&fx.dir, &[trace_spec(narrow)]);
+    let files = outcomes[0].result.as_ref().unwrap();
+    assert_eq!(
+        outcomes[0].stem,
+        "trace_gmm_k2-3_seed2_covariance_type-diag"
+    );
+    assert_png(&files[0], (800, 460));
+    assert_svg(&files[1], "lower bound (mean log-likelihood)");
+}
+
+#[test]
+fn trace_says_which_cells_recorded_none_and_fails_when_none_did() {
+    let grid = r#"[experiment]
+name = "elkan"
+
+[data]
+kind = "blobs"
+n_samples = 90
+centers = 3
+
+[[model]]
+kind = "kmeans"
+algorithm = "elkan"
+
+[[model]]
+kind = "kmeans"
+name = "lloyd"
+
+[grid]
+k = [2, 3]
+seed = [0]
+
+[[plot]]
+kind = "trace"
+"#;
+    let fx = run("elkan_trace", grid, &[]);
+    let spec = trace_spec(crate::TraceSpec::default());
+    let figure = figures::trace(
+        &fx.dir,
+        &spec,
+        &crate::TraceSpec::default(),
+        "x",
+        &figures::palette(&fx.dir),
+    )
+    .unwrap();
+    let elkan = &figure.panels[0];
+    assert_eq!(elkan.caption, "kmeans");
+    assert!(elkan.lines.is_empty());
+    assert!(
+        elkan
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("no trace recorded for K = 2, 3"),
+        "{:?}",
+        elkan.note
+    );
+    assert_eq!(figure.panels[1].lines.len(), 2, "lloyd's panel");
+    let only = crate::TraceSpec {
+        model: Some("kmeans".into()),
+        ..crate::TraceSpec::default()
+    };
+    let err = figures::trace(
+        &fx.dir,
+        &trace_spec(only.clone()),
+        &only,
+        "x",
+        &figures::palette(&fx.dir),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("recorded a trace"), "{err}");
+    let seven = crate::TraceSpec {
+        seed: Some(7),
+        ..crate::TraceSpec::default()
+    };
+    let err = figures::trace(
+        &fx.dir,
+        &trace_spec(seven.clone()),
+        &seven,
+        "x",
+        &figures::palette(&fx.dir),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("has seed 7"), "{err}");
+}

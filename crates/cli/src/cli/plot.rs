@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use clusterlab_report::{PlotKind, PlotSpec, draw_all, plots_of, write_report};
+use clusterlab_report::{PlotKind, PlotSpec, TraceSpec, draw_all, plots_of, write_report};
 
 /// Arguments of `clusterlab plot`.
 #[derive(Debug, Args)]
@@ -13,8 +13,8 @@ pub struct PlotArgs {
     /// The experiment's results folder (`results/NAME`).
     pub dir: PathBuf,
     /// Draw only this plot: a file stem (`elbow`, `scatter_kmeans_k4_seed0`) or a kind
-    /// (`scatter` draws every scatter plot; `elbow`, `selection` and `criteria` are drawn even
-    /// when the grid does not list them).
+    /// (`scatter` draws every scatter plot; `elbow`, `selection`, `criteria` and `trace` are
+    /// drawn even when the grid does not list them).
     #[arg(long, value_name = "NAME")]
     pub only: Option<String>,
 }
@@ -40,6 +40,7 @@ impl PlotArgs {
                     "elbow" => Some(PlotSpec::new(PlotKind::Elbow)),
                     "selection" => Some(PlotSpec::new(PlotKind::Selection)),
                     "criteria" => Some(PlotSpec::new(PlotKind::Criteria)),
+                    "trace" => Some(PlotSpec::new(PlotKind::Trace(TraceSpec::default()))),
                     _ => None,
                 });
             }

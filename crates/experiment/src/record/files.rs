@@ -229,5 +229,9 @@ pub fn model_json(plan: &Plan, cell: &Cell, model: &dyn Model) -> serde_json::Va
         "centers": centers,
         "covariances": covariances,
         "summary": model.summary(),
+        "trace": model.trace().map(|t| serde_json::json!({
+            "objective": t.objective,
+            "values": t.values,
+        })),
     })
 }
