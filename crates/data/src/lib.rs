@@ -53,4 +53,4 @@ pub use error::{Column, DataError};
 pub use shapes::{
     AnisotropicParams, CirclesParams, MoonsParams, NSamples2, UnevenParams, UniformParams,
 };
-pub use spec::{CsvSource, DatasetSpec, HeaderSpec, LabelColumnSpec};
+pub use spec::{CsvSource, DatasetSpec, HeaderSpec, LabelColumnSpec, Scale};

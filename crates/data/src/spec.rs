@@ -42,6 +42,70 @@ pub struct CsvSource {
     /// (or `false`).
     #[serde(default)]
     pub header: HeaderSpec,
+    /// How the features are rescaled after reading: `none` (default) or `standard`.
+    #[serde(default)]
+    pub scale: Scale,
+}
+
+/// A rescaling of the features, applied to a dataset as it is read.
+///
+/// Features measured in different units (wine's proline in the hundreds beside hues near 1)
+/// make every distance a distance in the largest one; `standard` gives each feature mean 0 and
+/// variance 1 first, as scikit-learn's `StandardScaler` does.
+///
+/// ```
+/// use clusterlab_data::{CsvSource, Scale};
+/// let s: CsvSource = toml::from_str("path = \"wine.csv\"\nscale = \"standard\"")?;
+/// assert_eq!(s.scale, Scale::Standard);
+/// let err = toml::from_str::<CsvSource>("path = \"a.csv\"\nscale = \"minmax\"").unwrap_err();
+/// assert!(err.to_string().contains("expected `none` or `standard`"));
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// The values as written.
+    #[default]
+    None,
+    /// Each feature minus its mean, divided by its standard deviation (population, `ddof = 0`);
+    /// a constant feature becomes 0, as scikit-learn's `StandardScaler` leaves it.
+    Standard,
+}
+
+impl Scale {
+    /// Rescales the features of `data` in place (labels and name unchanged).
+    ///
+    /// ```
+    /// use clusterlab_core::{Dataset, ndarray::array};
+    /// use clusterlab_data::Scale;
+    /// let data = Dataset::new("d", array![[1.0, 5.0], [3.0, 5.0]])?;
+    /// let data = Scale::Standard.apply(data)?;
+    /// assert_eq!(data.x(), array![[-1.0, 0.0], [1.0, 0.0]]);
+    /// # Ok::<(), clusterlab_core::Error>(())
+    /// ```
+    pub fn apply(self, data: Dataset) -> clusterlab_core::Result<Dataset> {
+        if self == Scale::None {
+            return Ok(data);
+        }
+        let name = data.name().to_string();
+        let (mut x, labels) = data.into_parts();
+        let n = x.nrows() as f64;
+        for mut column in x.columns_mut() {
+            let mean = column.iter().sum::<f64>() / n;
+            let var = column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            // StandardScaler's `_is_constant_feature`: a variance within the rounding of its
+            // own computation is zero, and the feature keeps scale 1.
+            let eps = f64::EPSILON;
+            let bound = n * eps * var + (n * mean * eps).powi(2);
+            let scale = if var <= bound { 1.0 } else { var.sqrt() };
+            column.mapv_inplace(|v| (v - mean) / scale);
+        }
+        let data = Dataset::new(name, x)?;
+        match labels {
+            Some(labels) => data.with_labels(labels),
+            None => Ok(data),
+        }
+    }
 }
 
 fn comma() -> char {
@@ -149,14 +213,18 @@ impl CsvSource {
         })
     }
 
-    /// Reads the file, resolving a relative path against `base_dir`.
+    /// Reads the file, resolving a relative path against `base_dir`, and applies
+    /// [`scale`](Self::scale).
     pub fn read(&self, base_dir: &Path) -> Result<Dataset, DataError> {
-        read_csv(&base_dir.join(&self.path), &self.options()?)
+        let data = read_csv(&base_dir.join(&self.path), &self.options()?)?;
+        Ok(self.scale.apply(data)?)
     }
 
     /// [`read`](Self::read), also saying whether a header was detected ([`CsvRead`]).
     pub fn read_detailed(&self, base_dir: &Path) -> Result<CsvRead, DataError> {
-        read_csv_detailed(&base_dir.join(&self.path), &self.options()?)
+        let mut read = read_csv_detailed(&base_dir.join(&self.path), &self.options()?)?;
+        read.data = self.scale.apply(read.data)?;
+        Ok(read)
     }
 }
 
