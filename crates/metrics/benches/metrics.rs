@@ -23,6 +23,11 @@ fn bench(c: &mut Criterion) {
     c.bench_function("silhouette 2000x8", |b| {
         b.iter(|| silhouette_score(x.view(), &labels, None))
     });
+    // The size of `evaluate`'s silhouette sample, on the runner's usual two features.
+    let (x, labels) = blobs(10_000, 2, 0);
+    c.bench_function("silhouette 10000x2", |b| {
+        b.iter(|| silhouette_score(x.view(), &labels, None))
+    });
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let truth: Vec<usize> = (0..100_000).map(|_| rng.random_range(0..10)).collect();
     let pred: Vec<usize> = (0..100_000).map(|_| rng.random_range(0..8)).collect();

@@ -27,7 +27,7 @@ use ndarray::{Array2, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 
 use crate::{
-    internal::{SilhouetteSample, Sorted, TILE_COLS, TILE_ROWS, on_sample},
+    internal::{Form, SilhouetteSample, Sorted, TILE_COLS, TILE_ROWS, on_sample},
     labels::Encoded,
 };
 
@@ -113,15 +113,15 @@ fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
             let mut t = tile.view_mut();
             t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
             t.slice_axis_inplace(Axis(1), Slice::from(..bq.end - bq.start));
-            match &sorted.norms {
-                Some(norms) => sq_distances_gemm_into(
+            match &sorted.form {
+                Form::Product { norms } => sq_distances_gemm_into(
                     rows,
                     &norms[rb..re],
                     cols,
                     &norms[bq.start..bq.end],
                     t.view_mut(),
                 ),
-                None => sq_distances_direct_into(rows, cols, t.view_mut()),
+                Form::Direct { .. } => sq_distances_direct_into(rows, cols, t.view_mut()),
             }
             for (r, trow) in t.rows().into_iter().enumerate() {
                 // The nominee of this row: farthest partner within a cluster, closest across.
@@ -133,7 +133,7 @@ fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
                         _ => Some((c, v)),
                     });
                 let Some((c, mut v)) = pick else { continue };
-                if sorted.norms.is_some() {
+                if matches!(sorted.form, Form::Product { .. }) {
                     // Recompute the nominee directly (see the module documentation).
                     let (i, j) = (rb + r, bq.start + c);
                     v = match flat {

@@ -10,19 +10,19 @@
 //! The exact silhouette needs every pairwise distance: `O(n^2)` time. It keeps `O(n)` memory
 //! by never building the distance matrix, and computes each distance once. Samples are first
 //! reordered by cluster and cut into blocks of at most [`chunk_rows`] rows of one cluster. The
-//! task of block `p` measures it against every block `q >= p`, a small tile of distances at
-//! once (by [`clusterlab_core::distance`], in the matrix-product form when [`prefer_gemm`] says
-//! so); the square roots of a tile's rows go to the per-cluster sums of block `p`'s samples and
-//! its columns to those of block `q`'s, since `d(i, j) = d(j, i)`. Tasks run in parallel in
+//! task of block `p` measures it against every block `q >= p`; the distances of a row of `p`
+//! go to its sum for `q`'s cluster and, since `d(i, j) = d(j, i)`, to the sums of `q`'s rows
+//! for `p`'s cluster. With few features (the usual case, the direct form of
+//! [`clusterlab_core::distance`]) the fused kernel of [`crate::pairwise`] computes distances,
+//! roots and sums in registers; with many ([`prefer_gemm`]) a tile of distances comes from one
+//! matrix product and its roots are summed by rows and columns. Tasks run in parallel in
 //! fixed batches and their sums are added to the totals in block order, so every total is
 //! summed in an order set by the data alone: the result has the same bits on any number of
 //! threads.
 
 use clusterlab_core::{
     Error, Result,
-    distance::{
-        prefer_gemm, row_sq_norms, sq_distances_direct_into, sq_distances_gemm_into, sq_euclidean,
-    },
+    distance::{prefer_gemm, row_sq_norms, sq_distances_gemm_into, sq_euclidean},
     par::chunk_rows,
     validate::{check_labels_len, check_samples},
 };
@@ -30,7 +30,10 @@ use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix2, Slice};
 use rand::seq::index::sample as sample_indices;
 use rayon::prelude::*;
 
-use crate::labels::{Encoded, check_number_of_labels};
+use crate::{
+    labels::{Encoded, check_number_of_labels},
+    pairwise,
+};
 
 /// Most rows of one block (and so columns of one distance tile); blocks are otherwise
 /// [`chunk_rows`] rows of one cluster.
@@ -161,8 +164,8 @@ pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Ve
 pub(crate) struct Sorted {
     /// Samples, cluster by cluster (contiguous, row-major).
     pub x: Array2<f64>,
-    /// Squared norms of the rows of `x`, when the product form is used.
-    pub norms: Option<Vec<f64>>,
+    /// How distances are computed, with what that form needs.
+    pub form: Form,
     /// Blocks of rows `start..end`, all of cluster `code`, in row order.
     pub blocks: Vec<Block>,
     /// Size of each cluster.
@@ -204,15 +207,38 @@ impl Sorted {
                 });
             }
         }
-        let norms = prefer_gemm(d, block_rows).then(|| row_sq_norms(xs.view()));
+        let form = if prefer_gemm(d, block_rows) {
+            Form::Product {
+                norms: row_sq_norms(xs.view()),
+            }
+        } else {
+            Form::Direct {
+                xt: pairwise::feature_major(xs.view()),
+            }
+        };
         Sorted {
             x: xs,
-            norms,
+            form,
             blocks,
             counts: enc.counts.clone(),
             order,
         }
     }
+}
+
+/// How the pairwise kernels compute distances, chosen from the shape alone.
+pub(crate) enum Form {
+    /// Feature by feature, by the fused kernel of [`crate::pairwise`]: the samples also
+    /// feature-major (`xt`, feature `f` of sorted row `j` at `f * n + j`).
+    Direct {
+        /// The sorted samples, feature-major.
+        xt: Vec<f64>,
+    },
+    /// `||a||^2 + ||b||^2 - 2 a.b`, the products by one matrix product per tile.
+    Product {
+        /// Squared norms of the sorted rows.
+        norms: Vec<f64>,
+    },
 }
 
 /// Rows `start..end` of the sorted samples, all in cluster `code`.
@@ -294,6 +320,61 @@ fn silhouette_of(row: &[f64], own: usize, counts: &[usize]) -> f64 {
 
 /// The sums of block `p` against blocks `p, p + 1, ...` (see [`BlockSums`]).
 fn block_sums(sorted: &Sorted, p: usize) -> BlockSums {
+    match &sorted.form {
+        Form::Direct { xt } => pairwise::vectorized(DirectBlock { sorted, xt, p }),
+        Form::Product { norms } => product_block_sums(sorted, norms, p),
+    }
+}
+
+/// [`block_sums`] by the fused kernel, as a [`pulp::WithSimd`] so that all of it is compiled
+/// in the vectorized region.
+struct DirectBlock<'a> {
+    sorted: &'a Sorted,
+    xt: &'a [f64],
+    p: usize,
+}
+
+impl pulp::WithSimd for DirectBlock<'_> {
+    type Output = BlockSums;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> BlockSums {
+        let DirectBlock { sorted, xt, p } = self;
+        let k = sorted.counts.len();
+        let (n, d) = sorted.x.dim();
+        let bp = sorted.blocks[p];
+        let mut rows_acc = vec![0.0f64; (bp.end - bp.start) * k];
+        let mut cols_acc = vec![0.0f64; n - bp.end];
+        let xs = sorted
+            .x
+            .as_slice()
+            .expect("the sorted samples are built contiguous, row-major");
+        let rows = &xs[bp.start * d..bp.end * d];
+        for bq in &sorted.blocks[p..] {
+            // Against its own block, a row needs every column and the columns need nothing
+            // more: the whole square, row sums only.
+            let cols =
+                (bq.start != bp.start).then(|| &mut cols_acc[bq.start - bp.end..bq.end - bp.end]);
+            pairwise::distance_sums(
+                rows,
+                d,
+                xt,
+                bq.start..bq.end,
+                &mut rows_acc[bq.code..],
+                k,
+                cols,
+            );
+        }
+        BlockSums {
+            rows: rows_acc,
+            cols: cols_acc,
+        }
+    }
+}
+
+/// [`block_sums`] in the product form: tiles of squared distances from one matrix product,
+/// their roots summed by rows and by columns.
+fn product_block_sums(sorted: &Sorted, norms: &[f64], p: usize) -> BlockSums {
     let k = sorted.counts.len();
     let xs = sorted.x.view();
     let n = xs.nrows();
@@ -310,24 +391,19 @@ fn block_sums(sorted: &Sorted, p: usize) -> BlockSums {
             let mut t = tile.view_mut();
             t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
             t.slice_axis_inplace(Axis(1), Slice::from(..bq.end - bq.start));
-            match &sorted.norms {
-                Some(norms) => {
-                    sq_distances_gemm_into(
-                        rows,
-                        &norms[rb..re],
-                        cols,
-                        &norms[bq.start..bq.end],
-                        t.view_mut(),
-                    );
-                    if diagonal {
-                        // The product form leaves rounding noise where a sample meets itself;
-                        // scikit-learn zeroes that diagonal too.
-                        for i in rb..re {
-                            t[[i - rb, i - bq.start]] = 0.0;
-                        }
-                    }
+            sq_distances_gemm_into(
+                rows,
+                &norms[rb..re],
+                cols,
+                &norms[bq.start..bq.end],
+                t.view_mut(),
+            );
+            if diagonal {
+                // The product form leaves rounding noise where a sample meets itself;
+                // scikit-learn zeroes that diagonal too.
+                for i in rb..re {
+                    t[[i - rb, i - bq.start]] = 0.0;
                 }
-                None => sq_distances_direct_into(rows, cols, t.view_mut()),
             }
             for (r, mut trow) in t.rows_mut().into_iter().enumerate() {
                 let Some(trow) = trow.as_slice_mut() else {

@@ -56,6 +56,7 @@ mod external;
 pub mod gap;
 mod internal;
 mod labels;
+mod pairwise;
 mod scatter;
 pub mod select;
 mod special;
