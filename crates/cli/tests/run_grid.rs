@@ -625,3 +625,65 @@ fn every_shipped_experiment_parses_and_plans() {
     let k_sweep = GridFile::load(&root.join("k_sweep.toml")).unwrap();
     assert_eq!(k_sweep.cells.len(), 250);
 }
+
+/// The shipped wine grid, cut to two seeds and K = 2..6 (the test profile is not optimised),
+/// run from a copy beside the shipped data: the vote, stability and the new plots are there,
+/// and on standardised wine the vote finds its three cultivars.
+#[test]
+fn the_wine_grid_votes_for_its_three_classes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    let text = fs::read_to_string(root.join("wine.toml"))
+        .unwrap()
+        .replace("k = { from = 2, to = 12 }", "k = { from = 2, to = 6 }")
+        .replace("seed = [0, 1, 2, 3, 4]", "seed = [0, 1]")
+        .replace("k = [2, 3, 12]", "k = [2, 3, 6]")
+        .replace(
+            "path = \"data/wine.csv\"",
+            &format!("path = {:?}", root.join("data/wine.csv")),
+        );
+    assert!(text.contains("scale = \"standard\""));
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = write_grid(tmp.path(), "wine.toml", &text);
+    let out = tmp.path().join("out");
+    let st = bin()
+        .arg("run")
+        .arg(&grid)
+        .args(["--quiet", "--jobs", "2", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (_, best) = read_csv(&out.join("best_k.csv"));
+    let pick = |model: &str, group: &str, criterion: &str| {
+        best.iter()
+            .find(|r| r["model"] == model && r["group"] == group && r["criterion"] == criterion)
+            .map(|r| r["best_k"].clone())
+            .unwrap_or_else(|| panic!("no {criterion} row for {model} {group}"))
+    };
+    assert_eq!(pick("kmeans", "", "vote"), "3");
+    assert_eq!(pick("gmm", "covariance_type=full", "vote"), "3");
+    // Each criterion has its row (its K may be empty: no clear optimum in 2..6).
+    for criterion in [
+        "prediction_strength",
+        "cluster_stability",
+        "hartigan",
+        "icl",
+    ] {
+        pick("gmm", "covariance_type=diag", criterion);
+    }
+    assert_eq!(pick("kmeans", "", "prediction_strength"), "3");
+    assert!(!pick("gmeans", "", "gmeans").is_empty());
+    for plot in [
+        "agreement.png",
+        "trace_k2-3-6.png",
+        "silhouette_kmeans_k3.png",
+        "scatter_truth.png",
+    ] {
+        assert!(out.join("plots").join(plot).exists(), "{plot}");
+    }
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("trace_k2-3-6"),
+        "the report shows the traces"
+    );
+}
