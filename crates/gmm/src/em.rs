@@ -45,7 +45,7 @@ pub(crate) struct Data<'a> {
     pub n: usize,
     pub d: usize,
     /// `x^T x`, for `tied` only.
-    gram: Vec<f64>,
+    pub gram: Vec<f64>,
 }
 
 impl<'a> Data<'a> {
@@ -291,7 +291,7 @@ impl GaussianMixture {
         })
     }
 
-    fn initial_responsibilities(
+    pub(crate) fn initial_responsibilities(
         &self,
         data: &Data<'_>,
         rng: &mut ChaCha8Rng,
@@ -373,7 +373,7 @@ pub(crate) fn e_step_stats(
     sum_stats(ct, k, d, &parts)
 }
 
-fn sum_stats(ct: CovarianceType, k: usize, d: usize, parts: &[Stats]) -> Stats {
+pub(crate) fn sum_stats(ct: CovarianceType, k: usize, d: usize, parts: &[Stats]) -> Stats {
     let mut total = Stats::zeros(ct, k, d);
     for p in parts {
         total.add(p);

@@ -73,8 +73,21 @@ impl Estimator {
         means: &Array2<f64>,
         precisions_cholesky: &CovarianceArray,
     ) -> Self {
+        Self::from_log_weights(
+            weights.iter().map(|w| w.ln()).collect(),
+            means,
+            precisions_cholesky,
+        )
+    }
+
+    /// As [`Estimator::new`] from the logarithms of the weights, or any per-component term
+    /// added to every sample's log-density (the variational mixture's expectations).
+    pub(crate) fn from_log_weights(
+        log_weights: Vec<f64>,
+        means: &Array2<f64>,
+        precisions_cholesky: &CovarianceArray,
+    ) -> Self {
         let (k, d) = means.dim();
-        let log_weights = weights.iter().map(|w| w.ln()).collect();
         let (log_det, form) = match precisions_cholesky {
             CovarianceArray::Full(u) => {
                 let log_det = u

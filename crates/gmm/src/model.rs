@@ -395,7 +395,7 @@ impl GaussianMixtureModel {
     }
 }
 
-fn argmax(row: &[f64]) -> usize {
+pub(crate) fn argmax(row: &[f64]) -> usize {
     let mut best = 0;
     for (j, v) in row.iter().enumerate() {
         if *v > row[best] {

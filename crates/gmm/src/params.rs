@@ -325,7 +325,7 @@ fn check_precisions(p: &NestedArray, ct: CovarianceType, k: usize) -> Result<Cov
 }
 
 /// NumPy's `allclose(m, m.T)`.
-fn is_symmetric(m: ndarray::ArrayView2<'_, f64>) -> bool {
+pub(crate) fn is_symmetric(m: ndarray::ArrayView2<'_, f64>) -> bool {
     m.indexed_iter()
         .all(|((i, j), a)| (a - m[[j, i]]).abs() <= 1e-8 + 1e-5 * m[[j, i]].abs())
 }
