@@ -48,6 +48,7 @@
 #![deny(missing_docs)]
 
 mod arrays;
+mod bayesian;
 mod em;
 pub mod kernels;
 mod linalg;
@@ -55,5 +56,9 @@ mod model;
 mod params;
 
 pub use arrays::{CovarianceArray, CovarianceType, NestedArray, Precisions};
+pub use bayesian::{
+    BayesianGaussianMixture, BayesianGaussianMixtureModel, BayesianGaussianMixtureParams,
+    CovariancePrior, DEFAULT_WEIGHT_THRESHOLD, WeightConcentration, WeightConcentrationPriorType,
+};
 pub use model::GaussianMixtureModel;
 pub use params::{GaussianMixture, GaussianMixtureParams, InitParams};
