@@ -89,7 +89,7 @@ pub fn dunn_score(
 
 /// The smallest squared distance between clusters and the largest within one.
 fn extremes(x: ArrayView2<'_, f64>, enc: &Encoded) -> (f64, f64) {
-    let sorted = Sorted::new(x, enc);
+    let sorted = Sorted::new(x, enc, None);
     (0..sorted.blocks.len())
         .into_par_iter()
         .map(|p| block_extremes(&sorted, p))

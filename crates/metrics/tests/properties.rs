@@ -1,6 +1,7 @@
 //! Invariants under seeded randomness: identical labelings score 1, renaming labels changes
-//! nothing, silhouettes stay in `[-1, 1]`, splitting a cluster never raises `W`, and thread
-//! count never changes a bit.
+//! nothing, silhouettes stay in `[-1, 1]` and equal a brute-force double loop on clusters that
+//! lie apart (where the kernel rules clusters out), splitting a cluster never raises `W`, and
+//! thread count never changes a bit.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use clusterlab_core::ndarray::Array2;
@@ -105,6 +106,48 @@ proptest! {
         prop_assume!(distinct >= 2 && distinct < n);
         let s = silhouette_samples(x.view(), &l).unwrap();
         prop_assert!(s.iter().all(|v| (-1.0..=1.0).contains(v)), "{s:?}");
+    }
+
+    #[test]
+    fn silhouette_of_separated_clusters_matches_brute_force(n in 30usize..400, d in 1usize..5, k in 3usize..10, spread in 0.05f64..3.0, offset in -1e4f64..1e4, seed in 0u64..1000) {
+        // Labels by the nearest of k random centers, as K-means gives them: clusters lie
+        // apart, so that the silhouette rules out the clusters that cannot be nearest. The
+        // spread goes from well apart to overlapping, the offset moves the data off the origin.
+        let mut rng = rand_chacha(seed);
+        let centers = data(k, d, seed + 7);
+        let mut l = vec![0usize; n];
+        let x = Array2::from_shape_fn((n, d), |(i, f)| {
+            if f == 0 {
+                l[i] = rng.random_range(0..k);
+            }
+            offset + centers[[l[i], f]] + spread * rng.random_range(-1.0..1.0)
+        });
+        let distinct = l.iter().collect::<std::collections::BTreeSet<_>>().len();
+        prop_assume!(distinct >= 2 && distinct < n);
+        let got = silhouette_samples(x.view(), &l).unwrap();
+        for (i, g) in got.iter().enumerate() {
+            let own = l[i];
+            let mut sum = vec![0.0f64; k];
+            let mut cnt = vec![0usize; k];
+            for j in 0..n {
+                let dist: f64 = x.row(i).iter().zip(x.row(j)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+                sum[l[j]] += dist;
+                cnt[l[j]] += 1;
+            }
+            let want = if cnt[own] < 2 {
+                0.0
+            } else {
+                let a = sum[own] / (cnt[own] - 1) as f64;
+                let b = (0..k).filter(|&c| c != own && cnt[c] > 0).map(|c| sum[c] / cnt[c] as f64).fold(f64::INFINITY, f64::min);
+                if a.max(b) > 0.0 { (b - a) / a.max(b) } else { 0.0 }
+            };
+            prop_assert!((g - want).abs() < 1e-12, "sample {}: {} vs {}", i, g, want);
+        }
+        let two = in_pool(2, || silhouette_samples(x.view(), &l).unwrap());
+        prop_assert_eq!(
+            in_pool(1, || silhouette_samples(x.view(), &l).unwrap()).iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            two.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
