@@ -1,6 +1,11 @@
 //! Fitting: restarts, and one run of Lloyd or Elkan in scikit-learn's order of operations.
 
-use clusterlab_core::{Clusterer, Error, Model, Result, layout::contiguous, seed, validate};
+use clusterlab_core::{
+    Clusterer, Error, Model, Result,
+    layout::contiguous,
+    seed::{self, ChaCha8Rng},
+    validate,
+};
 use ndarray::{Array2, ArrayView2};
 
 use crate::{
@@ -11,13 +16,13 @@ use crate::{
 };
 
 /// One run's result.
-struct Run {
-    centers: Array2<f64>,
-    labels: Vec<usize>,
-    inertia: f64,
-    n_iter: usize,
-    converged: bool,
-    trace: Vec<f64>,
+pub(crate) struct Run {
+    pub(crate) centers: Array2<f64>,
+    pub(crate) labels: Vec<usize>,
+    pub(crate) inertia: f64,
+    pub(crate) n_iter: usize,
+    pub(crate) converged: bool,
+    pub(crate) trace: Vec<f64>,
 }
 
 impl KMeans {
@@ -97,15 +102,7 @@ impl KMeans {
         let mut best: Option<Run> = None;
         for r in 0..self.effective_n_init() {
             let mut rng = seed::rng(seed::derive(seed, r as u64));
-            let centers = match &p.init {
-                Init::KMeansPlusPlus => init::greedy_plusplus(data, w, p.n_clusters, &mut rng).0,
-                Init::Random => init::random(data, w, p.n_clusters, &mut rng)?,
-                Init::Centers(c) => c.as_standard_layout().into_owned(),
-            };
-            let run = match algorithm {
-                Algorithm::Lloyd => lloyd(data, w, centers, p.max_iter, tol, layout),
-                Algorithm::Elkan => elkan(data, w, centers, p.max_iter, tol, layout),
-            };
+            let run = self.run_once(data, w, algorithm, tol, layout, &mut rng)?;
             // As scikit-learn: a later run wins only with a strictly lower inertia and a
             // clustering that is not the same partition under another numbering.
             let better = match &best {
@@ -141,6 +138,32 @@ impl KMeans {
             algorithm,
             warnings,
             inertia_trace: best.trace,
+        })
+    }
+
+    /// One run (scikit-learn's `_init_centroids` then `_kmeans_single_*`): initial centers
+    /// drawn from `rng` (or the explicit ones), then `algorithm` (the effective one: Elkan with
+    /// one cluster is already Lloyd) until the squared center shift is at most `tol`, an
+    /// absolute tolerance (what `fit` passes is scaled by the data's variance; bisecting
+    /// K-means passes its `tol` as it is, as scikit-learn does).
+    pub(crate) fn run_once(
+        &self,
+        data: Samples<'_>,
+        w: Weights<'_>,
+        algorithm: Algorithm,
+        tol: f64,
+        layout: Layout,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Run> {
+        let p = &self.params;
+        let centers = match &p.init {
+            Init::KMeansPlusPlus => init::greedy_plusplus(data, w, p.n_clusters, rng).0,
+            Init::Random => init::random(data, w, p.n_clusters, rng)?,
+            Init::Centers(c) => c.as_standard_layout().into_owned(),
+        };
+        Ok(match algorithm {
+            Algorithm::Lloyd => lloyd(data, w, centers, p.max_iter, tol, layout),
+            Algorithm::Elkan => elkan(data, w, centers, p.max_iter, tol, layout),
         })
     }
 }
