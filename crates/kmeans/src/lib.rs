@@ -26,6 +26,10 @@
 //! `"gmeans"`: when the cluster does not look Gaussian along the split's axis). They share one
 //! loop and return one model type, [`SplitModel`].
 //!
+//! [`bisecting`] is scikit-learn's `BisectingKMeans` (kind `"bisecting_kmeans"`): K clusters
+//! made by splitting, again and again, the leaf with the largest inertia (or the most samples)
+//! in two by 2-means, keeping the tree of splits.
+//!
 //! # Examples
 //!
 //! ```
@@ -43,6 +47,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bisecting;
 mod fit;
 pub mod gmeans;
 mod init;
@@ -54,6 +59,7 @@ mod split;
 mod tile;
 pub mod xmeans;
 
+pub use bisecting::{BisectingKMeans, BisectingKMeansModel, BisectingKMeansParams};
 pub use gmeans::{GMeans, GMeansParams};
 pub use init::kmeans_plusplus;
 pub use model::KMeansModel;
