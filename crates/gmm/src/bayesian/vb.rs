@@ -444,7 +444,7 @@ pub(crate) fn e_step(
         let m = xc.len() / d;
         let (wlp, lpn) = (&mut s.wlp[..m * k], &mut s.lpn[..m]);
         kernels::weighted_log_prob_into(est, xc, &mut s.kernel, wlp);
-        let entropy = responsibilities_with_entropy(wlp, k, lpn);
+        let entropy = responsibilities_with_entropy(wlp, k, lpn, &mut vec![0.0; k]);
         let mut st = Stats::zeros(ct, k, d);
         st.log_prob_norm = lpn.iter().sum();
         kernels::accumulate_stats(ct, xc, wlp, shift, &mut s.kernel, &mut st);
@@ -462,38 +462,52 @@ pub(crate) fn e_step(
 /// As [`kernels::responsibilities_in_place`] (log-sum-exp per row, responsibilities in place,
 /// `log p(x_i)` into `log_prob_norm`), and returns `sum r ln r` over the rows: with `t_j` the
 /// row shifted by its maximum, `e_j = exp(t_j)` and `s = sum e_j`, a row's `sum_j r_j ln r_j`
-/// is `sum_j e_j t_j / s - ln s`, so it costs no logarithm per entry.
+/// is `sum_j e_j t_j / s - ln s`, so it costs no logarithm per entry. `t` is scratch for one
+/// row (`k` values).
 pub(crate) fn responsibilities_with_entropy(
     wlp: &mut [f64],
     k: usize,
     log_prob_norm: &mut [f64],
+    t: &mut [f64],
 ) -> f64 {
-    struct Op<'a>(&'a mut [f64], usize, &'a mut [f64]);
+    struct Op<'a>(&'a mut [f64], usize, &'a mut [f64], &'a mut [f64]);
     impl WithSimd for Op<'_> {
         type Output = f64;
         #[inline(always)]
         fn with_simd<S: Simd>(self, _: S) -> f64 {
-            responsibilities_with_entropy_impl(self.0, self.1, self.2)
+            responsibilities_with_entropy_impl(self.0, self.1, self.2, self.3)
         }
     }
-    Arch::new().dispatch(Op(wlp, k, log_prob_norm))
+    Arch::new().dispatch(Op(wlp, k, log_prob_norm, t))
 }
 
 #[inline(always)]
-fn responsibilities_with_entropy_impl(wlp: &mut [f64], k: usize, log_prob_norm: &mut [f64]) -> f64 {
+fn responsibilities_with_entropy_impl(
+    wlp: &mut [f64],
+    k: usize,
+    log_prob_norm: &mut [f64],
+    t: &mut [f64],
+) -> f64 {
+    let t = &mut t[..k];
     let mut total = 0.0;
     for (row, lpn) in wlp.chunks_exact_mut(k).zip(log_prob_norm.iter_mut()) {
         let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let shift = if max.is_finite() { max } else { 0.0 };
-        let (mut s, mut et) = (0.0, 0.0);
-        for v in row.iter_mut() {
-            let t = *v - shift;
-            let e = kernels::exp_fast(t);
-            // An underflowed term adds nothing (and never 0 * -inf).
-            et += if e > 0.0 { e * t } else { 0.0 };
-            s += e;
-            *v = e;
+        // Separate loops: the subtractions and exponentials are independent and vectorise,
+        // the sums are ordered.
+        for (ti, v) in t.iter_mut().zip(row.iter()) {
+            *ti = v - shift;
         }
+        for (v, ti) in row.iter_mut().zip(t.iter()) {
+            *v = kernels::exp_fast(*ti);
+        }
+        let s: f64 = row.iter().sum();
+        // An underflowed term adds nothing (and never 0 * -inf).
+        let et: f64 = row
+            .iter()
+            .zip(t.iter())
+            .map(|(e, ti)| if *e > 0.0 { e * ti } else { 0.0 })
+            .sum();
         let inv = 1.0 / s;
         for v in row.iter_mut() {
             *v *= inv;
@@ -585,7 +599,7 @@ mod tests {
         // Two rows: equal log-probabilities (entropy ln 2), and one certain component.
         let mut wlp = [-3.0, -3.0, 0.0, -2000.0];
         let mut lpn = [0.0; 2];
-        let e = responsibilities_with_entropy(&mut wlp, 2, &mut lpn);
+        let e = responsibilities_with_entropy(&mut wlp, 2, &mut lpn, &mut [0.0; 2]);
         assert!((e + 2f64.ln()).abs() < 1e-15, "{e}");
         assert_eq!(&wlp, &[0.5, 0.5, 1.0, 0.0]);
         assert!((lpn[0] - (-3.0 + 2f64.ln())).abs() < 1e-15);
@@ -595,7 +609,7 @@ mod tests {
         let lse = kernels::log_sum_exp(&row);
         let want: f64 = row.iter().map(|v| (v - lse).exp() * (v - lse)).sum();
         let mut w = row;
-        let got = responsibilities_with_entropy(&mut w, 4, &mut [0.0]);
+        let got = responsibilities_with_entropy(&mut w, 4, &mut [0.0], &mut [0.0; 4]);
         assert!((got - want).abs() < 1e-15, "{got} vs {want}");
     }
 
