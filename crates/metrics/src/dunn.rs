@@ -64,6 +64,15 @@ pub fn dunn_score(
 ) -> Result<f64> {
     check_samples(x)?;
     check_labels_len(labels, x.nrows())?;
+    dunn_of_validated(x, labels, sample)
+}
+
+/// [`dunn_score`] of validated samples and labels.
+pub(crate) fn dunn_of_validated(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample: Option<SilhouetteSample>,
+) -> Result<f64> {
     on_sample(x, labels, sample, |x, labels| {
         let enc = Encoded::new(labels);
         if enc.n_labels() < 2 {

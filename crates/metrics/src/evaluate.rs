@@ -8,13 +8,10 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    dunn::dunn_score,
-    external::{
-        adjusted_mutual_info_score, adjusted_rand_score, homogeneity_completeness_v_measure,
-        normalized_mutual_info_score,
-    },
-    internal::{SilhouetteSample, calinski_harabasz_score, davies_bouldin_score, silhouette_score},
-    labels::Encoded,
+    dunn::dunn_of_validated,
+    external::{ami, ari, hcv, nmi},
+    internal::{SilhouetteSample, davies_bouldin_from, mean_silhouette},
+    labels::{Contingency, Encoded},
     scatter::ClusterScatter,
 };
 
@@ -294,7 +291,14 @@ pub fn evaluate(
 
 /// The metrics of `which` (others stay `None`): the silhouette and Dunn's index are the costly
 /// ones, so a grid that does not ask for them does not pay for them. External metrics need
-/// `truth`. `within_ss`, `ball_hall` and `ratkowsky_lance` share one pass over the data.
+/// `truth`.
+///
+/// The work is shared: the data are validated and the labels encoded once; `within_ss`,
+/// `ball_hall`, `ratkowsky_lance`, `calinski_harabasz` and `davies_bouldin` are read from one
+/// parallel pass of per-cluster statistics ([`ClusterScatter`]; Davies-Bouldin adds one pass
+/// for the distances to the cluster means), and every external metric from one contingency
+/// table of `truth` against `labels`. Each value is the one its own function
+/// ([`crate::calinski_harabasz_score`], [`crate::adjusted_rand_score`], ...) returns, to the bit.
 ///
 /// A metric undefined for this partition (scikit-learn's internal ones with one cluster, or one
 /// sample per cluster; see each field of [`MetricsReport`]) is `None`, never NaN.
@@ -330,7 +334,16 @@ pub fn evaluate_metrics(
         ));
     }
     let wants = |m: Metric| which.contains(&m);
-    let k = Encoded::new(labels).n_labels();
+    // One validation (above), one copy at most (a view that is not row-major), one encoding of
+    // the labels, one pass of per-cluster statistics for every index read from the cluster
+    // means, and one contingency table for every external index.
+    let x = x.as_standard_layout();
+    let xs = x.as_slice().ok_or_else(|| {
+        Error::Numerical("internal: a standard-layout matrix was not contiguous".into())
+    })?;
+    let d = x.ncols();
+    let enc = Encoded::new(labels);
+    let k = enc.n_labels();
     let internal_defined = 2 <= k && k < n;
     let sample = opts
         .silhouette_sample_size
@@ -340,46 +353,51 @@ pub fn evaluate_metrics(
             seed: opts.seed,
         });
     let mut r = MetricsReport::default();
-    if wants(Metric::WithinSs) || wants(Metric::BallHall) || wants(Metric::RatkowskyLance) {
-        let s = ClusterScatter::new(x, labels)?;
+    let scatter_metrics = [
+        Metric::WithinSs,
+        Metric::BallHall,
+        Metric::RatkowskyLance,
+        Metric::CalinskiHarabasz,
+        Metric::DaviesBouldin,
+    ];
+    let scatter = if scatter_metrics.into_iter().any(wants) {
+        Some(ClusterScatter::from_encoded(xs, d, &enc)?)
+    } else {
+        None
+    };
+    if let Some(s) = &scatter {
         r.within_ss = wants(Metric::WithinSs).then(|| s.within_ss());
         r.ball_hall = wants(Metric::BallHall).then(|| s.ball_hall());
         // Undefined (one cluster, or constant data) is `None`, not an error of the call.
         r.ratkowsky_lance = wants(Metric::RatkowskyLance)
             .then(|| s.ratkowsky_lance().ok())
             .flatten();
+        if internal_defined {
+            r.calinski_harabasz = wants(Metric::CalinskiHarabasz).then(|| s.calinski_harabasz());
+            r.davies_bouldin =
+                wants(Metric::DaviesBouldin).then(|| davies_bouldin_from(xs, d, &enc, s.means()));
+        }
     }
     if wants(Metric::Dunn) && k >= 2 {
         // As for the silhouette, a sample can miss every cluster but one.
-        r.dunn = dunn_score(x, labels, sample).ok();
+        r.dunn = dunn_of_validated(x.view(), labels, sample).ok();
         r.dunn_sample_size = sample.map(|s| s.size);
     }
-    if internal_defined {
-        if wants(Metric::Silhouette) {
-            // A sample can miss every cluster but one; the value is then undefined, not an
-            // error of the call.
-            r.silhouette = silhouette_score(x, labels, sample).ok();
-            r.silhouette_sample_size = sample.map(|s| s.size);
-        }
-        if wants(Metric::CalinskiHarabasz) {
-            r.calinski_harabasz = Some(calinski_harabasz_score(x, labels)?);
-        }
-        if wants(Metric::DaviesBouldin) {
-            r.davies_bouldin = Some(davies_bouldin_score(x, labels)?);
-        }
+    if internal_defined && wants(Metric::Silhouette) {
+        // A sample can miss every cluster but one; the value is then undefined, not an error
+        // of the call.
+        r.silhouette = mean_silhouette(x.view(), labels, sample).ok();
+        r.silhouette_sample_size = sample.map(|s| s.size);
     }
-    if let Some(t) = truth {
-        if wants(Metric::Ari) {
-            r.ari = Some(adjusted_rand_score(t, labels)?);
-        }
-        if wants(Metric::Nmi) {
-            r.nmi = Some(normalized_mutual_info_score(t, labels)?);
-        }
-        if wants(Metric::Ami) {
-            r.ami = Some(adjusted_mutual_info_score(t, labels)?);
-        }
+    if let Some(t) = truth
+        && which.iter().any(|m| m.needs_truth())
+    {
+        let table = Contingency::from_encoded(Encoded::new(t), &enc);
+        r.ari = wants(Metric::Ari).then(|| ari(&table));
+        r.nmi = wants(Metric::Nmi).then(|| nmi(&table));
+        r.ami = wants(Metric::Ami).then(|| ami(&table));
         if wants(Metric::Homogeneity) || wants(Metric::Completeness) || wants(Metric::VMeasure) {
-            let (h, c, v) = homogeneity_completeness_v_measure(t, labels)?;
+            let (h, c, v) = hcv(&table);
             r.homogeneity = wants(Metric::Homogeneity).then_some(h);
             r.completeness = wants(Metric::Completeness).then_some(c);
             r.v_measure = wants(Metric::VMeasure).then_some(v);
@@ -391,7 +409,62 @@ pub fn evaluate_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        ClusterScatter, adjusted_mutual_info_score, adjusted_rand_score, calinski_harabasz_score,
+        davies_bouldin_score, dunn::dunn_score, homogeneity_completeness_v_measure,
+        internal::tests::lcg_data, normalized_mutual_info_score, silhouette_score,
+    };
     use ndarray::array;
+
+    #[test]
+    fn shared_passes_give_each_functions_own_bits() {
+        // Every metric from the shared encoding, scatter pass and contingency table has the
+        // bits of its own function, on row-major and on transposed (strided) data, sampled
+        // and not.
+        for (n, d, k, kt, sample_size) in [
+            (300usize, 2usize, 4usize, 3usize, None),
+            (500, 3, 7, 5, Some(200)),
+            (200, 20, 3, 4, None),
+        ] {
+            let x = lcg_data(n, d, (n + d) as u64);
+            let xt = x.t().to_owned();
+            let strided = xt.t();
+            let labels: Vec<usize> = (0..n).map(|i| (i * 13 + i / 7) % k * 10).collect();
+            let truth: Vec<usize> = (0..n).map(|i| (i * 5 + i / 3) % kt).collect();
+            let opts = EvaluateOptions {
+                silhouette_sample_size: sample_size,
+                seed: 3,
+            };
+            let sample = sample_size.map(|size| SilhouetteSample { size, seed: 3 });
+            for view in [x.view(), strided] {
+                let r = evaluate(view, &labels, Some(&truth), &opts).unwrap();
+                let s = ClusterScatter::new(view, &labels).unwrap();
+                let (h, c, v) = homogeneity_completeness_v_measure(&truth, &labels).unwrap();
+                let want = [
+                    (r.silhouette, silhouette_score(view, &labels, sample).ok()),
+                    (
+                        r.calinski_harabasz,
+                        calinski_harabasz_score(view, &labels).ok(),
+                    ),
+                    (r.davies_bouldin, davies_bouldin_score(view, &labels).ok()),
+                    (r.ari, adjusted_rand_score(&truth, &labels).ok()),
+                    (r.nmi, normalized_mutual_info_score(&truth, &labels).ok()),
+                    (r.ami, adjusted_mutual_info_score(&truth, &labels).ok()),
+                    (r.homogeneity, Some(h)),
+                    (r.completeness, Some(c)),
+                    (r.v_measure, Some(v)),
+                    (r.within_ss, Some(s.within_ss())),
+                    (r.ball_hall, Some(s.ball_hall())),
+                    (r.ratkowsky_lance, s.ratkowsky_lance().ok()),
+                    (r.dunn, dunn_score(view, &labels, sample).ok()),
+                ];
+                for (i, (got, want)) in want.into_iter().enumerate() {
+                    assert!(got.is_some(), "metric {i} missing");
+                    assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "metric {i}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn metric_names_round_trip() {

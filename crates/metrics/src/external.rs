@@ -7,6 +7,10 @@
 //! [`crate::special`]). Labels are arbitrary `usize` values; only which samples share a label
 //! matters.
 //!
+//! Every index is a function of the contingency table of the two labelings alone: each public
+//! function builds the table and reads its index from it, and [`crate::evaluate`] builds one
+//! table and reads all the indices it is asked for from it.
+//!
 //! # Errors
 //!
 //! Every function returns an error when the two labelings differ in length or are empty.
@@ -29,7 +33,11 @@ use crate::labels::{Contingency, check_pair};
 /// ```
 pub fn adjusted_rand_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
     check_pair(labels_true, labels_pred)?;
-    let c = Contingency::new(labels_true, labels_pred);
+    Ok(ari(&Contingency::new(labels_true, labels_pred)))
+}
+
+/// The adjusted Rand index of a contingency table.
+pub(crate) fn ari(c: &Contingency) -> f64 {
     // Pair counts grow as n^2 and their products as n^4: i128 holds them exactly, as Python's
     // integers do in scikit-learn.
     let n = c.n as i128;
@@ -45,11 +53,11 @@ pub fn adjusted_rand_score(labels_true: &[usize], labels_pred: &[usize]) -> Resu
     let fn_ = row_sq - sum_squares;
     let tn = n * n - fp - fn_ - sum_squares;
     if fn_ == 0 && fp == 0 {
-        return Ok(1.0);
+        return 1.0;
     }
     let num = 2.0 * ((tp * tn - fn_ * fp) as f64);
     let den = ((tp + fn_) * (fn_ + tn) + (tp + fp) * (fp + tn)) as f64;
-    Ok(num / den)
+    num / den
 }
 
 /// Entropy (natural logarithm) of a partition given its class sizes, as scikit-learn's
@@ -165,16 +173,20 @@ fn trivially_equal(c: &Contingency) -> bool {
 /// ```
 pub fn normalized_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
     check_pair(labels_true, labels_pred)?;
-    let c = Contingency::new(labels_true, labels_pred);
-    if trivially_equal(&c) {
-        return Ok(1.0);
+    Ok(nmi(&Contingency::new(labels_true, labels_pred)))
+}
+
+/// The normalized mutual information (arithmetic mean) of a contingency table.
+pub(crate) fn nmi(c: &Contingency) -> f64 {
+    if trivially_equal(c) {
+        return 1.0;
     }
-    let mi = mutual_info(&c);
+    let mi = mutual_info(c);
     if mi == 0.0 {
-        return Ok(0.0);
+        return 0.0;
     }
     let normalizer = (entropy(&c.rows) + entropy(&c.cols)) / 2.0;
-    Ok(mi / normalizer)
+    mi / normalizer
 }
 
 /// Adjusted mutual information with the arithmetic mean as normaliser (scikit-learn's
@@ -193,12 +205,16 @@ pub fn normalized_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]
 /// ```
 pub fn adjusted_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]) -> Result<f64> {
     check_pair(labels_true, labels_pred)?;
-    let c = Contingency::new(labels_true, labels_pred);
-    if trivially_equal(&c) {
-        return Ok(1.0);
+    Ok(ami(&Contingency::new(labels_true, labels_pred)))
+}
+
+/// The adjusted mutual information (arithmetic mean) of a contingency table.
+pub(crate) fn ami(c: &Contingency) -> f64 {
+    if trivially_equal(c) {
+        return 1.0;
     }
-    let mi = mutual_info(&c);
-    let emi = expected_mutual_info(&c);
+    let mi = mutual_info(c);
+    let emi = expected_mutual_info(c);
     let normalizer = (entropy(&c.rows) + entropy(&c.cols)) / 2.0;
     let mut denominator = normalizer - emi;
     // The expectation can exceed the normaliser by rounding; keep the sign but never divide by
@@ -208,7 +224,7 @@ pub fn adjusted_mutual_info_score(labels_true: &[usize], labels_pred: &[usize]) 
     } else {
         denominator.max(f64::EPSILON)
     };
-    Ok((mi - emi) / denominator)
+    (mi - emi) / denominator
 }
 
 /// Homogeneity, completeness and V-measure (`beta = 1`) at once, as scikit-learn's
@@ -232,10 +248,14 @@ pub fn homogeneity_completeness_v_measure(
     labels_pred: &[usize],
 ) -> Result<(f64, f64, f64)> {
     check_pair(labels_true, labels_pred)?;
-    let c = Contingency::new(labels_true, labels_pred);
+    Ok(hcv(&Contingency::new(labels_true, labels_pred)))
+}
+
+/// Homogeneity, completeness and V-measure of a contingency table.
+pub(crate) fn hcv(c: &Contingency) -> (f64, f64, f64) {
     let entropy_c = entropy(&c.rows);
     let entropy_k = entropy(&c.cols);
-    let mi = mutual_info(&c);
+    let mi = mutual_info(c);
     let h = if entropy_c != 0.0 {
         mi / entropy_c
     } else {
@@ -251,7 +271,7 @@ pub fn homogeneity_completeness_v_measure(
     } else {
         2.0 * h * comp / (h + comp)
     };
-    Ok((h, comp, v))
+    (h, comp, v)
 }
 
 /// Homogeneity alone (see [`homogeneity_completeness_v_measure`]).

@@ -48,6 +48,7 @@ use rayon::prelude::*;
 use crate::{
     labels::{Encoded, check_number_of_labels},
     pairwise,
+    scatter::ClusterScatter,
 };
 
 /// Most rows of one block (and so columns of one distance tile); blocks are otherwise
@@ -101,6 +102,15 @@ pub fn silhouette_score(
 ) -> Result<f64> {
     check_samples(x)?;
     check_labels_len(labels, x.nrows())?;
+    mean_silhouette(x, labels, sample)
+}
+
+/// [`silhouette_score`] of validated samples and labels.
+pub(crate) fn mean_silhouette(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample: Option<SilhouetteSample>,
+) -> Result<f64> {
     let s = on_sample(x, labels, sample, |x, labels| {
         let enc = Encoded::new(labels);
         check_number_of_labels("the silhouette", enc.n_labels(), labels.len())?;
@@ -584,8 +594,8 @@ pub(crate) fn accurate_sum(v: &[f64]) -> f64 {
     s + comp
 }
 
-/// Validated data with its labels encoded and its cluster means: what Calinski-Harabasz,
-/// Davies-Bouldin and the gap statistic's dispersion all start from.
+/// Validated data with its labels encoded and its cluster means: what the gap statistic's
+/// dispersion starts from.
 pub(crate) struct Clustered<'a> {
     /// The samples, contiguous row-major (a copy only if the caller's view was not).
     x: CowArray<'a, f64, Ix2>,
@@ -654,23 +664,13 @@ impl<'a> Clustered<'a> {
 /// # Ok::<(), clusterlab_core::Error>(())
 /// ```
 pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let cl = Clustered::new(x, labels)?;
-    let (n, k) = (x.nrows(), cl.enc.n_labels());
-    check_number_of_labels("the Calinski-Harabasz index", k, n)?;
-    let mean = cl.x.sum_axis(Axis(0)) / n as f64;
-    let mean = mean.as_standard_layout();
-    let mean = mean.as_slice().unwrap_or_default();
-    let mut extra = 0.0;
-    for (cr, &cnt) in cl.centroids.rows().into_iter().zip(&cl.enc.counts) {
-        let cr = cr.to_slice().unwrap_or_default();
-        extra += cnt as f64 * sq_euclidean(cr, mean);
-    }
-    let intra: f64 = cl.sq_to_own_centroid()?.iter().sum();
-    Ok(if intra == 0.0 {
-        1.0
-    } else {
-        extra * (n - k) as f64 / (intra * (k as f64 - 1.0))
-    })
+    let scatter = ClusterScatter::new(x, labels)?;
+    check_number_of_labels(
+        "the Calinski-Harabasz index",
+        scatter.n_clusters(),
+        x.nrows(),
+    )?;
+    Ok(scatter.calinski_harabasz())
 }
 
 /// Davies-Bouldin index, as scikit-learn's `davies_bouldin_score`: the mean over clusters of
@@ -698,17 +698,49 @@ pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Resu
 /// # Ok::<(), clusterlab_core::Error>(())
 /// ```
 pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let cl = Clustered::new(x, labels)?;
-    let (n, k) = (x.nrows(), cl.enc.n_labels());
-    check_number_of_labels("the Davies-Bouldin index", k, n)?;
+    check_samples(x)?;
+    check_labels_len(labels, x.nrows())?;
+    let enc = Encoded::new(labels);
+    check_number_of_labels("the Davies-Bouldin index", enc.n_labels(), x.nrows())?;
+    let x = x.as_standard_layout();
+    let xs = x
+        .as_slice()
+        .expect("a standard-layout matrix is contiguous");
+    let d = x.ncols();
+    let scatter = ClusterScatter::from_encoded(xs, d, &enc)?;
+    Ok(davies_bouldin_from(xs, d, &enc, scatter.means()))
+}
+
+/// The Davies-Bouldin index of validated samples (`xs` row-major, `d` values a row) with
+/// encoded labels and their cluster means (from [`ClusterScatter`], which [`crate::evaluate`]
+/// computes once for several metrics).
+pub(crate) fn davies_bouldin_from(
+    xs: &[f64],
+    d: usize,
+    enc: &Encoded,
+    means: ArrayView2<'_, f64>,
+) -> f64 {
+    let k = enc.n_labels();
+    let c = means.as_standard_layout();
+    let cs = c
+        .as_slice()
+        .expect("a standard-layout matrix is contiguous");
+    // The roots in parallel (rayon's indexed collect keeps sample order), their sums in
+    // sample order: the same bits on any number of threads.
+    let dist: Vec<f64> = xs
+        .par_chunks_exact(d)
+        .zip(enc.codes.par_iter())
+        .with_min_len(chunk_rows(d))
+        .map(|(row, &code)| sq_euclidean(row, &cs[code * d..(code + 1) * d]).sqrt())
+        .collect();
     let mut intra = vec![0.0f64; k];
-    for (sq, &code) in cl.sq_to_own_centroid()?.iter().zip(&cl.enc.codes) {
-        intra[code] += sq.sqrt();
+    for (v, &code) in dist.iter().zip(&enc.codes) {
+        intra[code] += v;
     }
-    for (s, &cnt) in intra.iter_mut().zip(&cl.enc.counts) {
+    for (s, &cnt) in intra.iter_mut().zip(&enc.counts) {
         *s /= cnt as f64;
     }
-    let c = cl.centroids.view();
+    let c = c.view();
     let norms = row_sq_norms(c);
     let mut between = Array2::<f64>::zeros((k, k));
     sq_distances_gemm_into(c, &norms, c, &norms, between.view_mut());
@@ -720,7 +752,7 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
     if intra.iter().all(|s| s.abs() <= ALLCLOSE_ATOL)
         || between.iter().all(|d| d.abs() <= ALLCLOSE_ATOL)
     {
-        return Ok(0.0);
+        return 0.0;
     }
     let mut total = 0.0;
     for i in 0..k {
@@ -738,7 +770,7 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
             .fold(f64::NEG_INFINITY, f64::max);
         total += worst;
     }
-    Ok(total / k as f64)
+    total / k as f64
 }
 
 #[cfg(test)]

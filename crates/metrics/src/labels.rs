@@ -121,11 +121,20 @@ pub(crate) struct Contingency {
 impl Contingency {
     /// Builds the table of `truth` (rows) against `pred` (columns).
     pub fn new(truth: &[usize], pred: &[usize]) -> Self {
-        let t = Encoded::new(truth);
-        let p = Encoded::new(pred);
+        Contingency::from_encoded(Encoded::new(truth), &Encoded::new(pred))
+    }
+
+    /// Builds the table of two labelings already encoded, of the same samples.
+    pub fn from_encoded(t: Encoded, p: &Encoded) -> Self {
+        assert_eq!(
+            t.codes.len(),
+            p.codes.len(),
+            "two labelings of the same samples"
+        );
+        let n = t.codes.len();
         let (kt, kp) = (t.n_labels(), p.n_labels());
         let mut cells: Vec<(usize, usize, usize)> = Vec::new();
-        if kt.saturating_mul(kp) <= truth.len().max(1 << 16) {
+        if kt.saturating_mul(kp) <= n.max(1 << 16) {
             // A dense table when it is no larger than the data: one counting pass.
             let mut table = vec![0usize; kt * kp];
             for (&i, &j) in t.codes.iter().zip(&p.codes) {
@@ -154,9 +163,9 @@ impl Contingency {
             }
         }
         Contingency {
-            n: truth.len(),
+            n,
             rows: t.counts,
-            cols: p.counts,
+            cols: p.counts.clone(),
             cells,
         }
     }

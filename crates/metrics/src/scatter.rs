@@ -85,13 +85,18 @@ impl ClusterScatter {
     pub fn new(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Self> {
         check_samples(x)?;
         check_labels_len(labels, x.nrows())?;
-        let enc = Encoded::new(labels);
-        let (n, d) = x.dim();
-        let k = enc.n_labels();
         let x = x.as_standard_layout();
         let xs = x.as_slice().ok_or_else(|| {
             Error::Numerical("internal: a standard-layout matrix was not contiguous".into())
         })?;
+        ClusterScatter::from_encoded(xs, x.ncols(), &Encoded::new(labels))
+    }
+
+    /// [`ClusterScatter::new`] of validated samples (`xs` row-major, `d` values a row) whose
+    /// labels are encoded.
+    pub(crate) fn from_encoded(xs: &[f64], d: usize, enc: &Encoded) -> Result<Self> {
+        let n = enc.codes.len();
+        let k = enc.n_labels();
         let leaf = leaf_rows(d, k);
         let leaves = n.div_ceil(leaf);
         let p = reduce(
@@ -280,6 +285,32 @@ impl ClusterScatter {
         }
         let total = between.iter().zip(&within).map(|(b, w)| b + w).collect();
         (between, total)
+    }
+
+    /// The Calinski-Harabasz index from these statistics: the between-cluster sum of squares
+    /// `sum_j BGSS_j` over the within `W`, times `(n - K) / (K - 1)`; 1.0 when `W = 0`. This is
+    /// what [`crate::calinski_harabasz_score`] returns, without its check that
+    /// `2 <= K <= n - 1`.
+    ///
+    /// ```
+    /// use clusterlab_core::ndarray::array;
+    /// use clusterlab_metrics::ClusterScatter;
+    /// let x = array![[0.0], [2.0], [10.0], [12.0]];
+    /// // Between: 2 * 25 + 2 * 25 = 100, within: 4; (100 / 4) * (4 - 2) / (2 - 1) = 50.
+    /// assert_eq!(ClusterScatter::new(x.view(), &[0, 0, 1, 1])?.calinski_harabasz(), 50.0);
+    /// # Ok::<(), clusterlab_core::Error>(())
+    /// ```
+    pub fn calinski_harabasz(&self) -> f64 {
+        let n: usize = self.counts.iter().sum();
+        let k = self.n_clusters();
+        let (between, _) = self.between_and_total();
+        let extra = between.iter().fold(0.0, |a, b| a + b);
+        let intra = self.within_ss();
+        if intra == 0.0 {
+            1.0
+        } else {
+            extra * (n as f64 - k as f64) / (intra * (k as f64 - 1.0))
+        }
     }
 
     /// The Ratkowsky-Lance index as NbClust computes it (`indice.ratkowsky`):
