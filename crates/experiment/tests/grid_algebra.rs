@@ -222,3 +222,80 @@ exclude = [{ modle = "gmm" }]
         assert!(err.contains("grid.exclude"), "{bad}: {err}");
     }
 }
+
+fn load_whole(grid: &str) -> Result<Plan, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("kinds.toml");
+    fs::write(&path, grid).unwrap();
+    GridFile::load(&path).map_err(|e| e.to_string())
+}
+
+const KINDS: &str = r#"
+[experiment]
+name = "kinds"
+
+[data]
+n_samples = 60
+seed = 3
+
+[data.circles]
+noise = 0.05
+factor = 0.5
+
+[[model]]
+kind = "kmeans"
+
+[grid]
+k = [2, 3]
+seed = [0]
+exclude = [{ data.kind = "circles", k = 3 }, { data.kind = "blobs", k = 2 }]
+
+[grid.data]
+kind = ["circles", "blobs"]
+"#;
+
+#[test]
+fn a_kinds_own_keys_apply_to_its_datasets_and_exclusions_match_data_axes() {
+    let plan = load_whole(KINDS).unwrap();
+    let circles = plan
+        .datasets
+        .iter()
+        .find(|d| d.id.as_deref() == Some("kind-circles"))
+        .unwrap();
+    // factor 0.5: the inner circle has radius 0.5, so with noise 0.05 no point is beyond 1.3
+    // and some are inside 0.7 (factor 0.8, the default, would put none there).
+    let radii: Vec<f64> = circles
+        .data
+        .x()
+        .rows()
+        .into_iter()
+        .map(|r| r[0].hypot(r[1]))
+        .collect();
+    assert!(radii.iter().any(|r| *r < 0.7), "the inner circle at 0.5");
+    assert!(radii.iter().all(|r| *r < 1.3));
+    // The cells left: circles at K = 2, blobs at K = 3.
+    let left: Vec<(usize, &str)> = plan
+        .cells
+        .iter()
+        .map(|c| (c.k.unwrap(), plan.datasets[c.data].id.as_deref().unwrap()))
+        .collect();
+    assert_eq!(left, [(2, "kind-circles"), (3, "kind-blobs")]);
+    assert_eq!(plan.excluded, 2);
+}
+
+#[test]
+fn a_kinds_table_for_no_dataset_or_with_a_wrong_key_is_an_error_at_its_line() {
+    let err = load_whole(&KINDS.replace("[data.circles]", "[data.moons]")).unwrap_err();
+    assert!(
+        err.contains("[data.moons] sets keys for `moons` datasets, but the grid has none"),
+        "{err}"
+    );
+    let err = load_whole(&KINDS.replace("factor = 0.5", "factr = 0.5")).unwrap_err();
+    assert!(err.contains("data.circles.factr"), "{err}");
+    let err = load_whole(&KINDS.replace(
+        "data.kind = \"blobs\", k = 2",
+        "data.kind = \"moons\", k = 2",
+    ))
+    .unwrap_err();
+    assert!(err.contains("matches no cell"), "{err}");
+}

@@ -811,7 +811,21 @@ impl Parser<'_> {
                 continue;
             }
             let mut conditions = Vec::new();
+            // `data.kind = "moons"` is a dotted key: TOML reads it as a table `data`.
+            let mut flat: Vec<(Key, Node)> = Vec::new();
             for (k, v) in table {
+                match &v.value {
+                    NodeValue::Table(sub) if k.name == "data" => {
+                        flat.extend(sub.iter().map(|(sk, sv)| {
+                            let mut key = sk.clone();
+                            key.name = format!("data.{}", sk.name);
+                            (key, sv.clone())
+                        }));
+                    }
+                    _ => flat.push((k.clone(), v.clone())),
+                }
+            }
+            for (k, v) in &flat {
                 let path = format!("grid.exclude.{}", k.name);
                 if matches!(v.value, NodeValue::Array(_) | NodeValue::Table(_)) {
                     self.push(

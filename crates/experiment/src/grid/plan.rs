@@ -10,7 +10,7 @@ use clusterlab_metrics::Metric;
 use super::{
     Axis, GridError, GridFile, Scope,
     decode::{self, Entry, Whole},
-    source::{self, Key, Node, Problem},
+    source::{self, Key, Node, NodeValue, Problem},
 };
 use crate::{
     plots::{PlotKind, PlotSpec, PlotSpecError, ScatterSource, ScatterSpec},
@@ -214,7 +214,7 @@ impl GridFile {
         let datasets = self.datasets(problems);
         let (cells, mut models) = self.cells(&datasets, problems);
         let before = cells.len();
-        let cells = self.exclude(cells, &mut models, problems);
+        let cells = self.exclude(cells, &datasets, &mut models, problems);
         let excluded = before - cells.len();
         let mut axis_columns: Vec<String> = Vec::new();
         for c in &cells {
@@ -251,6 +251,7 @@ impl GridFile {
     fn exclude(
         &self,
         cells: Vec<Cell>,
+        datasets: &[PlannedDataset],
         models: &mut [ModelPlan],
         problems: &mut Vec<Problem>,
     ) -> Vec<Cell> {
@@ -268,6 +269,14 @@ impl GridFile {
         }
         for m in &self.models {
             known.extend(m.kind.k_param.map(str::to_owned));
+        }
+        // The data's axes, by their runs.csv names (`data.kind`, `data.cluster_std`).
+        for d in datasets {
+            for (name, _) in &d.axes {
+                if !known.contains(name) {
+                    known.push(name.clone());
+                }
+            }
         }
         let mut usable = vec![true; self.exclusions.len()];
         for (i, ex) in self.exclusions.iter().enumerate() {
@@ -306,6 +315,7 @@ impl GridFile {
                     n => c
                         .axes
                         .iter()
+                        .chain(datasets.get(c.data).map_or(&[][..], |d| &d.axes[..]))
                         .any(|(name, val)| name == n && *val == v.value),
                 })
         };
@@ -344,7 +354,8 @@ impl GridFile {
 
     /// The metrics to compute: as listed, or the defaults for the data.
     fn metrics(&self, datasets: &[PlannedDataset], problems: &mut Vec<Problem>) -> Vec<Metric> {
-        let has_truth = !datasets.is_empty() && datasets.iter().all(|d| d.data.labels().is_some());
+        // A dataset without labels leaves the external metrics of its cells blank.
+        let has_truth = datasets.iter().any(|d| d.data.labels().is_some());
         let Some(names) = &self.experiment.metrics else {
             return Metric::defaults(has_truth);
         };
@@ -508,10 +519,32 @@ impl GridFile {
         }
         let base_dir = self.base_dir();
         let mut out = Vec::new();
+        // `[data.circles] noise = 0.05`: keys for the datasets of one kind only, so that kinds
+        // with different parameters can share a grid.
+        let (per_kind, shared): (Vec<_>, Vec<_>) = self.data.entries.iter().partition(|(k, v)| {
+            matches!(v.value, NodeValue::Table(_)) && DatasetSpec::KINDS.contains(&k.name.as_str())
+        });
+        for (key, _) in &per_kind {
+            let used = self.data.kind == key.name
+                || kind_axis.is_some_and(|i| {
+                    axes[i]
+                        .values
+                        .iter()
+                        .any(|v| matches!(&v.value, toml::Value::String(s) if *s == key.name))
+                });
+            if !used {
+                problems.push(src.problem(
+                    &key.span,
+                    &format!("data.{}", key.name),
+                    format!(
+                        "[data.{0}] sets keys for `{0}` datasets, but the grid has none",
+                        key.name
+                    ),
+                ));
+            }
+        }
         for combo in odometer(&axes.iter().map(|a| a.values.len()).collect::<Vec<_>>()) {
-            let mut entries: Vec<Entry> = self
-                .data
-                .entries
+            let mut entries: Vec<Entry> = shared
                 .iter()
                 .map(|(k, v)| Self::entry("data", k, v))
                 .collect();
@@ -540,6 +573,25 @@ impl GridFile {
                     value_span: v.span.clone(),
                 });
                 values.push((format!("data.{}", a.key.name), v.value.clone()));
+            }
+            let own = per_kind.iter().find(|(k, _)| k.name == kind);
+            if let Some((
+                key,
+                Node {
+                    value: NodeValue::Table(table),
+                    ..
+                },
+            )) = own
+            {
+                let prefix = format!("data.{}", key.name);
+                for (k, v) in table {
+                    // An axis of the data is the more specific value.
+                    if axes.iter().any(|a| a.key.name == k.name) {
+                        continue;
+                    }
+                    entries.retain(|e| e.name != k.name);
+                    entries.push(Self::entry(&prefix, k, v));
+                }
             }
             let whole = Whole {
                 path: "data",
