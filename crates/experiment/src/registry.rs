@@ -60,6 +60,13 @@ impl Params for clusterlab_kmeans::GMeansParams {
     }
 }
 
+impl Params for clusterlab_kmeans::BisectingKMeansParams {
+    type Config = clusterlab_kmeans::BisectingKMeans;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
 impl Params for GaussianMixtureParams {
     type Config = clusterlab_gmm::GaussianMixture;
     fn validate(&self) -> clusterlab_core::Result<Self::Config> {
@@ -499,6 +506,42 @@ pub const GMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::GMeansParams>(
     GMEANS_DOCS,
 );
 
+const BISECTING_DOCS: &[(&str, &str)] = &[
+    (
+        "init",
+        "Seeding of each bisection's 2-means: random (scikit-learn's default) or k-means++",
+    ),
+    (
+        "n_init",
+        "2-means runs per bisection; the lowest inertia wins",
+    ),
+    ("max_iter", "Maximum iterations of each 2-means run"),
+    (
+        "tol",
+        "Absolute tolerance on the squared center shift of each 2-means run (not scaled by the \
+         variance, as in scikit-learn)",
+    ),
+    (
+        "copy_x",
+        "Accepted for scikit-learn compatibility; no effect (the data are never modified)",
+    ),
+    ("algorithm", "The 2-means algorithm: lloyd or elkan"),
+    (
+        "bisecting_strategy",
+        "The leaf split next: biggest_inertia (largest SSE) or largest_cluster (most samples)",
+    ),
+];
+
+/// The bisecting K-means descriptor.
+pub const BISECTING_KMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::BisectingKMeansParams>(
+    "bisecting_kmeans",
+    "Bisecting K-means, as scikit-learn's BisectingKMeans: the leaf of largest inertia (or \
+         size) split in two by 2-means until K leaves; the hierarchy is kept",
+    Some("n_clusters"),
+    KMEANS_SCORES,
+    BISECTING_DOCS,
+);
+
 /// The Gaussian mixture descriptor.
 pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
     "gmm",
@@ -549,7 +592,7 @@ const GMM_SCORES: &[ScoreSpec] = &[
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
-pub static BUILTIN: [Algorithm; 4] = [KMEANS, GMM, XMEANS, GMEANS];
+pub static BUILTIN: [Algorithm; 5] = [KMEANS, GMM, XMEANS, GMEANS, BISECTING_KMEANS];
 
 /// A list of algorithms: what a grid may name.
 #[derive(Debug, Clone, Copy)]
