@@ -67,6 +67,9 @@ pub enum PlotKind {
     /// The objective of chosen cells at every iteration of their fit (K-means' inertia, a
     /// mixture's lower bound): one panel per model and axis group, one line per K.
     Trace(TraceSpec),
+    /// Every dataset (rows) against every model (columns), each panel the data coloured by
+    /// one cell's labels with its ARI and fit time: which model finds which shape.
+    Gallery,
 }
 
 /// Which cells a convergence-trace plot draws. Every key narrows the choice; none given means
@@ -249,7 +252,14 @@ fn suggest(s: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-const KINDS: [&str; 5] = ["elbow", "selection", "scatter", "criteria", "trace"];
+const KINDS: [&str; 6] = [
+    "elbow",
+    "selection",
+    "scatter",
+    "criteria",
+    "trace",
+    "gallery",
+];
 const SCATTER_KEYS: [&str; 6] = ["kind", "title", "model", "k", "seed", "truth"];
 const TRACE_KEYS: [&str; 5] = ["kind", "title", "model", "k", "seed"];
 
@@ -309,6 +319,7 @@ impl PlotSpec {
             PlotKind::Scatter(_) => "scatter",
             PlotKind::Criteria => "criteria",
             PlotKind::Trace(_) => "trace",
+            PlotKind::Gallery => "gallery",
         }
     }
 
@@ -442,6 +453,7 @@ impl TryFrom<RawPlotSpec> for PlotSpec {
             "elbow" => PlotKind::Elbow,
             "selection" => PlotKind::Selection,
             "criteria" => PlotKind::Criteria,
+            "gallery" => PlotKind::Gallery,
             "scatter" => PlotKind::Scatter(scatter_from_raw(&raw)?),
             "trace" => PlotKind::Trace(trace_from_raw(&raw)?),
             other => {

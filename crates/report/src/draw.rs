@@ -972,3 +972,112 @@ where
     }
     Ok(())
 }
+
+/// Datasets against models, a small scatter panel each (scikit-learn's "comparing clustering
+/// algorithms on toy datasets").
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GalleryFigure {
+    pub title: String,
+    pub column_labels: Vec<String>,
+    pub row_labels: Vec<String>,
+    /// `panels[row][column]`; `None` where no cell fitted.
+    pub panels: Vec<Vec<Option<GalleryPanel>>>,
+    pub size: (u32, u32),
+}
+
+/// One panel of a gallery: the points of each label, and lines of text for its corner.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GalleryPanel {
+    pub groups: Vec<(RGBColor, Vec<(f64, f64)>)>,
+    pub corner: Vec<String>,
+}
+
+impl Figure for GalleryFigure {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let body = frame(root, &self.title, &[])?;
+        let (w, h) = body.dim_in_pixel();
+        let (left, top) = (150i32, 34i32);
+        let n_cols = self.column_labels.len().max(1) as i32;
+        let n_rows = self.row_labels.len().max(1) as i32;
+        let cw = (w as i32 - left) / n_cols;
+        let rh = (h as i32 - top) / n_rows;
+        let centred = font(15.0).pos(Pos::new(HPos::Center, VPos::Center));
+        for (c, label) in self.column_labels.iter().enumerate() {
+            let x = left + cw * c as i32 + cw / 2;
+            body.draw(&Text::new(label.clone(), (x, top / 2), centred.clone()))
+                .map_err(msg)?;
+        }
+        let right = font(15.0).pos(Pos::new(HPos::Right, VPos::Center));
+        for (r, label) in self.row_labels.iter().enumerate() {
+            let y = top + rh * r as i32 + rh / 2;
+            body.draw(&Text::new(label.clone(), (left - 12, y), right.clone()))
+                .map_err(msg)?;
+        }
+        for (r, row) in self.panels.iter().enumerate() {
+            for (c, panel) in row.iter().enumerate() {
+                let (x0, y0) = (left + cw * c as i32 + 4, top + rh * r as i32 + 4);
+                let area = body
+                    .clone()
+                    .shrink((x0, y0), ((cw - 8) as u32, (rh - 8) as u32));
+                area.fill(&RGBColor(0xfa, 0xfa, 0xfa)).map_err(msg)?;
+                let Some(panel) = panel else {
+                    area.draw(&Text::new(
+                        "no cell".to_string(),
+                        ((cw - 8) / 2, (rh - 8) / 2),
+                        centred.clone(),
+                    ))
+                    .map_err(msg)?;
+                    continue;
+                };
+                draw_gallery_panel(&area, panel)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn draw_gallery_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &GalleryPanel,
+) -> Result<(), String> {
+    let all = || p.groups.iter().flat_map(|(_, pts)| pts.iter());
+    let x = padded_range(all().map(|q| q.0)).unwrap_or((0.0, 1.0));
+    let y = padded_range(all().map(|q| q.1)).unwrap_or((0.0, 1.0));
+    let mut chart = ChartBuilder::on(area)
+        .margin(4)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(msg)?;
+    for (c, pts) in &p.groups {
+        chart
+            .draw_series(pts.iter().map(|q| Circle::new(*q, 2, c.filled())))
+            .map_err(msg)?;
+    }
+    let (w, _) = area.dim_in_pixel();
+    let style = font(13.0).pos(Pos::new(HPos::Right, VPos::Top));
+    // A light box under the corner's text, so that points do not cross it.
+    let mut widest = 0;
+    for line in &p.corner {
+        widest = widest.max(area.estimate_text_size(line, &style).map_err(msg)?.0 as i32);
+    }
+    if !p.corner.is_empty() {
+        let bottom = 6 + 16 * p.corner.len() as i32;
+        area.draw(&Rectangle::new(
+            [(w as i32 - widest - 12, 1), (w as i32 - 1, bottom)],
+            WHITE.mix(0.85).filled(),
+        ))
+        .map_err(msg)?;
+    }
+    for (i, line) in p.corner.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            (w as i32 - 6, 4 + 16 * i as i32),
+            style.clone(),
+        ))
+        .map_err(msg)?;
+    }
+    Ok(())
+}

@@ -18,8 +18,8 @@ use rand::seq::index::sample as sample_indices;
 
 use crate::{
     draw::{
-        AgreementFigure, KnifeFigure, LegendEntry, Line, LineFigure, MEAN_RULE, Mark, Panel,
-        ScatterFigure, Star, Swatch, TraceFigure, TracePanel,
+        AgreementFigure, GalleryFigure, GalleryPanel, KnifeFigure, LegendEntry, Line, LineFigure,
+        MEAN_RULE, Mark, Panel, ScatterFigure, Star, Swatch, TraceFigure, TracePanel,
     },
     error::{PlotError, Result},
     palette::Palette,
@@ -880,6 +880,168 @@ pub(crate) fn trace(
         size: (if columns == 1 { 800 } else { 1100 }, 330 * rows + 130),
         legend,
     })
+}
+
+/// Each dataset (a row) against each series of models (a column): in every panel the data,
+/// coloured by the labels of one cell, with its ARI against the truth and its fit time. The
+/// cell is the one of the smallest seed at the dataset's own number of classes when the grid
+/// has it, else at the smallest K. Data of more than two features are drawn on their first two
+/// principal components.
+pub(crate) fn gallery(
+    dir: &Path,
+    spec: &PlotSpec,
+    name: &str,
+    palette: &Palette,
+) -> Result<GalleryFigure> {
+    let runs = Runs::read(dir)?;
+    // Columns are series without the data's axes; rows are datasets.
+    let model_axes: Vec<String> = runs
+        .axes
+        .iter()
+        .filter(|a| !a.starts_with("data."))
+        .cloned()
+        .collect();
+    let key_of = |r: &RunRow| {
+        let values: Vec<String> = runs
+            .axes
+            .iter()
+            .zip(&r.axes)
+            .filter(|(a, _)| !a.starts_with("data."))
+            .map(|(_, v)| v.clone())
+            .collect();
+        GroupKey::new(&r.model, &model_axes, &values)
+    };
+    let mut columns: Vec<GroupKey> = Vec::new();
+    let mut rows: Vec<Option<String>> = Vec::new();
+    for r in &runs.rows {
+        let key = key_of(r);
+        if !columns.contains(&key) {
+            columns.push(key);
+        }
+        if !rows.contains(&r.data_id) {
+            rows.push(r.data_id.clone());
+        }
+    }
+    if columns.is_empty() {
+        return Err(nothing(
+            spec,
+            format!("{} has no cell with a K", runs.path.display()),
+        ));
+    }
+    // The palette's order of series, where it knows them.
+    columns.sort_by_key(|k| {
+        palette
+            .keys()
+            .iter()
+            .position(|p| p.model == k.model && k.axes.iter().all(|a| p.axes.contains(a)))
+            .unwrap_or(usize::MAX)
+    });
+    let mut panels = Vec::with_capacity(rows.len());
+    let mut row_labels = Vec::with_capacity(rows.len());
+    for data_id in &rows {
+        let path = match data_id {
+            Some(id) => dir.join("data").join(format!("{id}.csv")),
+            None => dir.join("data.csv"),
+        };
+        let data = DataFile::read(&path)?;
+        let classes = data
+            .labels
+            .as_ref()
+            .map(|l| l.iter().collect::<BTreeSet<_>>().len());
+        let pca = (data.features.len() > 2)
+            .then(|| Projection::principal(data.x.view()))
+            .flatten();
+        let points: Vec<(f64, f64)> = match &pca {
+            Some(p) => data
+                .x
+                .rows()
+                .into_iter()
+                .map(|r| p.point(&r.to_vec()))
+                .collect(),
+            None => data.points.clone(),
+        };
+        let label = runs
+            .rows
+            .iter()
+            .find(|r| &r.data_id == data_id)
+            .and_then(|r| {
+                runs.axes
+                    .iter()
+                    .zip(&r.axes)
+                    .filter(|(a, v)| a.starts_with("data.") && !v.is_empty())
+                    .map(|(a, v)| {
+                        if a == "data.kind" {
+                            v.clone()
+                        } else {
+                            format!("{} = {v}", a.trim_start_matches("data."))
+                        }
+                    })
+                    .reduce(|a, b| format!("{a}, {b}"))
+            })
+            .unwrap_or_else(|| "data".into());
+        row_labels.push(label);
+        let mut row = Vec::with_capacity(columns.len());
+        for key in &columns {
+            let candidates: Vec<&RunRow> = runs
+                .rows
+                .iter()
+                .filter(|r| &r.data_id == data_id && r.ok && &key_of(r) == key)
+                .collect();
+            let k = classes
+                .filter(|c| candidates.iter().any(|r| r.k == *c))
+                .or_else(|| candidates.iter().map(|r| r.k).min());
+            let cell = candidates
+                .iter()
+                .filter(|r| Some(r.k) == k)
+                .min_by_key(|r| r.seed);
+            let Some(cell) = cell else {
+                row.push(None);
+                continue;
+            };
+            let model =
+                ModelFile::read(&dir.join("models").join(format!("{}.json", cell.cell_id)))?;
+            let n_colors = model.labels.iter().max().map_or(1, |m| m + 1).max(cell.k);
+            let mut groups: Vec<(RGBColor, Vec<(f64, f64)>)> = (0..n_colors)
+                .map(|c| (label_color(c, n_colors), Vec::new()))
+                .collect();
+            for (p, l) in points.iter().zip(&model.labels) {
+                if let Some(g) = groups.get_mut(*l) {
+                    g.1.push(*p);
+                }
+            }
+            let mut corner = vec![format!("K = {}", cell.k)];
+            if let Some(ari) = cell.scores.get("ari") {
+                // No "-0.00": a chance-level ARI is 0.
+                let ari = if ari.abs() < 0.005 { 0.0 } else { *ari };
+                corner.push(format!("ARI {ari:.2}"));
+            }
+            if let Some(t) = cell.scores.get("fit_seconds") {
+                corner.push(seconds_text(*t));
+            }
+            row.push(Some(GalleryPanel { groups, corner }));
+        }
+        panels.push(row);
+    }
+    let n_cols = columns.len() as u32;
+    let n_rows = panels.len() as u32;
+    Ok(GalleryFigure {
+        title: spec.title.clone().unwrap_or_else(|| {
+            format!("{name}: each model on each dataset (colours: fitted labels)")
+        }),
+        column_labels: columns.iter().map(|k| palette.label(k)).collect(),
+        row_labels,
+        panels,
+        size: (150 + 230 * n_cols, 90 + 215 * n_rows),
+    })
+}
+
+/// A fit time as the corner of a gallery panel shows it: `12 ms`, `1.3 s`.
+fn seconds_text(t: f64) -> String {
+    if t < 1.0 {
+        format!("{:.0} ms", (t * 1000.0).max(1.0))
+    } else {
+        format!("{t:.1} s")
+    }
 }
 
 /// The y axis title of a traced objective.

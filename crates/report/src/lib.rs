@@ -236,6 +236,9 @@ fn draw_one(
         PlotKind::Trace(t) => {
             draw::render(&figures::trace(dir, spec, t, name, palette)?, plots, stem)
         }
+        PlotKind::Gallery => {
+            draw::render(&figures::gallery(dir, spec, name, palette)?, plots, stem)
+        }
     }
 }
 

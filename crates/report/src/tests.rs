@@ -968,3 +968,65 @@ kind = "trace"
     .to_string();
     assert!(err.contains("has seed 7"), "{err}");
 }
+
+#[test]
+fn gallery_puts_each_dataset_in_a_row_and_each_model_in_a_column() {
+    let grid = r#"[experiment]
+name = "gallery"
+
+[data]
+n_samples = 90
+seed = 5
+
+[data.moons]
+noise = 0.05
+
+[[model]]
+kind = "kmeans"
+
+[[model]]
+kind = "gmm"
+covariance_type = "full"
+
+[grid]
+k = [2, 3]
+seed = [1, 0]
+
+[grid.data]
+kind = ["moons", "blobs", "uniform"]
+
+[[plot]]
+kind = "gallery"
+"#;
+    let fx = run("gallery", grid, &[]);
+    let palette = figures::palette(&fx.dir);
+    let spec = PlotSpec::new(PlotKind::Gallery);
+    let figure = figures::gallery(&fx.dir, &spec, "x", &palette).unwrap();
+    assert_eq!(figure.row_labels, ["moons", "blobs", "uniform"]);
+    assert_eq!(figure.column_labels, ["kmeans", "gmm"]);
+    let corner = |r: usize, c: usize| figure.panels[r][c].as_ref().unwrap().corner.clone();
+    // The data's own number of classes (moons 2, blobs 3); no truth: the smallest K.
+    assert_eq!(corner(0, 0)[0], "K = 2");
+    assert_eq!(corner(1, 1)[0], "K = 3");
+    assert_eq!(corner(2, 0)[0], "K = 2");
+    assert!(corner(1, 0)[1].starts_with("ARI "), "{:?}", corner(1, 0));
+    assert!(
+        !corner(2, 0).iter().any(|l| l.starts_with("ARI")),
+        "no truth, no ARI"
+    );
+    assert!(corner(0, 1).last().unwrap().ends_with(" ms"));
+    // Every point of a panel is drawn once, in its label's colour.
+    let points: usize = figure.panels[0][0]
+        .as_ref()
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| g.1.len())
+        .sum();
+    assert_eq!(points, 90);
+    let outcomes = draw_all(&fx.dir, &[spec]);
+    let files = outcomes[0].result.as_ref().unwrap();
+    assert_eq!(outcomes[0].stem, "gallery");
+    assert_png(&files[0], figure.size);
+    assert_svg(&files[1], "uniform");
+}

@@ -13,8 +13,8 @@ pub struct PlotArgs {
     /// The experiment's results folder (`results/NAME`).
     pub dir: PathBuf,
     /// Draw only this plot: a file stem (`elbow`, `scatter_kmeans_k4_seed0`) or a kind
-    /// (`scatter` draws every scatter plot; `elbow`, `selection`, `criteria` and `trace` are
-    /// drawn even when the grid does not list them).
+    /// (`scatter` draws every scatter plot; `elbow`, `selection`, `criteria`, `trace` and
+    /// `gallery` are drawn even when the grid does not list them).
     #[arg(long, value_name = "NAME")]
     pub only: Option<String>,
 }
@@ -41,6 +41,7 @@ impl PlotArgs {
                     "selection" => Some(PlotSpec::new(PlotKind::Selection)),
                     "criteria" => Some(PlotSpec::new(PlotKind::Criteria)),
                     "trace" => Some(PlotSpec::new(PlotKind::Trace(TraceSpec::default()))),
+                    "gallery" => Some(PlotSpec::new(PlotKind::Gallery)),
                     _ => None,
                 });
             }
