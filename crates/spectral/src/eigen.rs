@@ -53,8 +53,12 @@ pub(crate) const SHIFT: f64 = 1e-5;
 /// Problems up to this size are solved by a dense eigendecomposition of `L`.
 pub(crate) const DENSE_EIGEN_MAX: usize = 300;
 
-/// The most block iterations before the solver gives up (and says so in a warning).
+/// The most block steps before the solver gives up (and says so in a warning).
 pub(crate) const MAX_ITER: usize = 1000;
+
+/// The solver also gives up when the residual has not fallen below 0.9 times its best value
+/// for this many steps (at the rounding floor, for a tolerance below it).
+pub(crate) const STALL_STEPS: usize = 10;
 
 /// Rows per parallel block of a product by `L`.
 const ROWS_PER_TASK: usize = 256;
@@ -439,7 +443,8 @@ fn max_residual(lx: MatRef<'_, f64>, x: MatRef<'_, f64>, mu: &[f64], k: usize) -
 /// locally optimal step of LOBPCG with the shift-invert as preconditioner, whose search
 /// space `[X, M^-1 R]` is `[X, M^-1 X]`). One solve and one product by `L` per step; the
 /// products by `L` of the Ritz vectors are carried along, and recomputed once the carried
-/// residuals meet the tolerance, to confirm it.
+/// residuals meet the tolerance, to confirm it. It stops unconverged after `max_iter` steps,
+/// or [`STALL_STEPS`] steps without progress.
 pub(crate) fn block_iteration(
     op: &dyn Laplacian,
     k: usize,
@@ -463,7 +468,8 @@ pub(crate) fn block_iteration(
     let (mut values, mut x, mut lx) = rayleigh_ritz(x0.as_ref(), lx0.as_ref(), b)?;
     let mut residual = max_residual(lx.as_ref(), x.as_ref(), &values, k);
     let mut n_iter = 0;
-    while n_iter < max_iter {
+    let (mut best, mut best_at) = (residual, 0);
+    while n_iter < max_iter && n_iter - best_at < STALL_STEPS {
         if residual <= tol {
             // Confirm with a fresh product: the carried one has the rounding of every step.
             lx = op.apply(x.as_ref());
@@ -485,6 +491,9 @@ pub(crate) fn block_iteration(
         let ls = concat(lx.as_ref(), lw.as_ref());
         (values, x, lx) = rayleigh_ritz(s.as_ref(), ls.as_ref(), b)?;
         residual = max_residual(lx.as_ref(), x.as_ref(), &values, k);
+        if residual < 0.9 * best {
+            (best, best_at) = (residual, n_iter);
+        }
     }
     values.truncate(k);
     Ok(Eigenpairs {

@@ -8,6 +8,7 @@ use crate::{
     eigen::{self, DenseLaplacian, Laplacian, SparseLaplacian},
     graph::{self, Components},
     model::SpectralModel,
+    neighbors,
     params::{Affinity, AssignLabels, MAX_DENSE_SAMPLES, SpectralClustering},
 };
 
@@ -93,14 +94,14 @@ impl SpectralClustering {
                 (Box::new(DenseLaplacian { l: a }), dd, components)
             }
             Affinity::NearestNeighbors => {
-                let neighbors = graph::nearest_neighbors(x, p.n_neighbors);
+                let neighbors = neighbors::nearest_neighbors(x, p.n_neighbors);
                 let a = graph::symmetric_connectivity(&neighbors);
                 let components = Components::of_sparse(&a);
                 let (off, dd) = graph::sparse_laplacian(&a);
                 (Box::new(SparseLaplacian { off }), dd, components)
             }
         };
-        let tol = p.eigen_tol.residual();
+        let tol = p.eigen_tol.residual(n);
         let eig = eigen::smallest(
             op.as_ref(),
             n_components,
@@ -116,9 +117,13 @@ impl SpectralClustering {
         }
         if !eig.converged {
             warnings.push(format!(
-                "the eigensolver stopped after {} iterations with a residual of {:.1e}, above \
-                 eigen_tol = {tol:.1e}: the embedding may be inaccurate",
-                eig.n_iter, eig.residual
+                "the eigensolver stopped after {} block steps with a residual of {:.1e}, above \
+                 eigen_tol = {tol:.1e} (it stops after {} steps, or {} without progress): the \
+                 embedding may be inaccurate",
+                eig.n_iter,
+                eig.residual,
+                eigen::MAX_ITER,
+                eigen::STALL_STEPS,
             ));
         }
 

@@ -12,7 +12,8 @@
 //! `L = I - D^{-1/2} A D^{-1/2}` off the diagonal.
 //!
 //! Both graphs are built in parallel over fixed chunks of rows; every entry and every degree is
-//! computed by one task in a fixed order, so the thread count changes no bit.
+//! computed by one task in a fixed order, so the thread count changes no bit. The neighbours
+//! come from [`crate::neighbors`].
 
 use clusterlab_core::distance::sq_euclidean;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -84,52 +85,6 @@ pub(crate) fn rbf_affinity(x: ArrayView2<'_, f64>, gamma: f64) -> Array2<f64> {
         }
     }
     a
-}
-
-/// A candidate neighbour: distance, "is not the sample itself", index. Ordered by all three,
-/// so that the nearest set is unique and the sample itself comes first among equals.
-type Candidate = (f64, bool, usize);
-
-fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
-    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-}
-
-/// The `n_neighbors` nearest samples of every sample, itself first among equals (scikit-learn's
-/// `include_self=True`), the others by distance then index. Brute force, `O(n² d)`: each row
-/// keeps its best candidates sorted, and most samples are rejected by one comparison with the
-/// worst of them.
-pub(crate) fn nearest_neighbors(x: ArrayView2<'_, f64>, n_neighbors: usize) -> Vec<Vec<usize>> {
-    let (n, d) = x.dim();
-    let x = x.as_standard_layout();
-    let flat = x
-        .as_slice()
-        .expect("a standard-layout matrix is contiguous");
-    let rows: Vec<usize> = (0..n).collect();
-    rows.par_chunks(ROWS_PER_TASK)
-        .flat_map_iter(|chunk| {
-            let mut best: Vec<Candidate> = Vec::with_capacity(n_neighbors + 1);
-            chunk
-                .iter()
-                .map(|&i| {
-                    let xi = &flat[i * d..(i + 1) * d];
-                    best.clear();
-                    for (j, xj) in flat.chunks_exact(d).enumerate() {
-                        let c = (sq_euclidean(xi, xj), j != i, j);
-                        if best.len() == n_neighbors {
-                            let worst = best.last().expect("n_neighbors >= 1");
-                            if candidate_order(&c, worst).is_ge() {
-                                continue;
-                            }
-                            best.pop();
-                        }
-                        let at = best.partition_point(|b| candidate_order(b, &c).is_lt());
-                        best.insert(at, c);
-                    }
-                    best.iter().map(|c| c.2).collect::<Vec<usize>>()
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// `0.5 (C + Cᵀ)` of the connectivity `C` of `neighbors` (one list per sample), with the
@@ -297,14 +252,6 @@ impl Components {
 mod tests {
     use super::*;
     use ndarray::array;
-
-    #[test]
-    fn knn_includes_self_first_and_breaks_ties_by_index() {
-        // 0 and 1 coincide; 2 is at distance 1 from both; 3 far away.
-        let x = array![[0.0], [0.0], [1.0], [10.0]];
-        let nb = nearest_neighbors(x.view(), 2);
-        assert_eq!(nb, vec![vec![0, 1], vec![1, 0], vec![2, 0], vec![3, 2]]);
-    }
 
     #[test]
     fn connectivity_is_half_or_one_and_symmetric() {

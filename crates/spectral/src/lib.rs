@@ -38,7 +38,7 @@
 //! factor it needs `16 n²` bytes; fits above [`MAX_DENSE_SAMPLES`] samples (400 MB) are
 //! refused with the memory they would need. The `nearest_neighbors` graph is sparse and has
 //! no such limit but the size of its Cholesky factor ([`MAX_FACTOR_NONZEROS`]); its
-//! neighbours are found by brute force, `O(n² d)`.
+//! neighbours come from a k-d tree up to 16 features (by brute force, `O(n² d)`, above).
 //!
 //! The seed is an argument of [`SpectralClustering::fit`], not a parameter. Every parallel
 //! loop computes each value in one task in a fixed order, and faer runs sequentially, so the
@@ -75,6 +75,7 @@ mod eigen;
 mod fit;
 mod graph;
 mod model;
+mod neighbors;
 mod params;
 
 pub use model::SpectralModel;

@@ -232,14 +232,18 @@ impl From<EigenSolver> for String {
 /// use clusterlab_spectral::EigenTol;
 /// assert_eq!(serde_json::from_str::<EigenTol>("\"auto\"")?, EigenTol::Auto);
 /// assert_eq!(serde_json::from_str::<EigenTol>("1e-8")?, EigenTol::Value(1e-8));
-/// assert_eq!(EigenTol::Auto.residual(), EigenTol::DEFAULT_RESIDUAL);
-/// assert_eq!(EigenTol::Value(0.0).residual(), EigenTol::DEFAULT_RESIDUAL);
+/// assert_eq!(EigenTol::Auto.residual(2_000), EigenTol::DEFAULT_RESIDUAL);
+/// assert_eq!(EigenTol::Value(0.0).residual(2_000), EigenTol::DEFAULT_RESIDUAL);
+/// assert_eq!(EigenTol::Value(1e-6).residual(2_000), 1e-6);
+/// // Above about 50 million samples the rounding of the products sets the bar.
+/// assert!(EigenTol::Auto.residual(100_000_000) > EigenTol::DEFAULT_RESIDUAL);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "EigenTolRepr", into = "EigenTolRepr")]
 pub enum EigenTol {
-    /// ARPACK's default (`0`, machine precision): here [`EigenTol::DEFAULT_RESIDUAL`].
+    /// ARPACK's default (`0`, machine precision): here [`EigenTol::DEFAULT_RESIDUAL`], or the
+    /// rounding of the products if larger ([`EigenTol::residual`]).
     #[default]
     Auto,
     /// Stop when every wanted eigenpair `(λ, v)` of the normalized Laplacian `L` has
@@ -253,11 +257,13 @@ impl EigenTol {
     /// within `1e-6` wherever the eigenvalues are apart.
     pub const DEFAULT_RESIDUAL: f64 = 1e-11;
 
-    /// The residual the eigensolver stops at.
-    pub fn residual(self) -> f64 {
+    /// The residual the eigensolver stops at on `n_samples` samples: the value given, or for
+    /// `"auto"` (and 0) [`EigenTol::DEFAULT_RESIDUAL`], raised to `64 ε √n` (the rounding of
+    /// a product by `L` of a unit vector) where that is larger.
+    pub fn residual(self, n_samples: usize) -> f64 {
         match self {
             EigenTol::Value(v) if v > 0.0 => v,
-            _ => Self::DEFAULT_RESIDUAL,
+            _ => Self::DEFAULT_RESIDUAL.max(64.0 * f64::EPSILON * (n_samples as f64).sqrt()),
         }
     }
 }

@@ -81,7 +81,7 @@ proptest! {
         prop_assert!(zeros >= m.n_connected_components().min(k), "{:?}", ev);
         prop_assert!(zeros >= 1, "{:?}", ev);
         prop_assert!(m.summary().converged, "residual {}", m.eigen_residual());
-        prop_assert!(m.eigen_residual() <= EigenTol::DEFAULT_RESIDUAL);
+        prop_assert!(m.eigen_residual() <= EigenTol::Auto.residual(n));
         prop_assert_eq!(m.embedding().dim(), (n, k));
         // Every column's largest entry is positive (the deterministic sign flip).
         for col in m.embedding().columns() {
@@ -176,13 +176,24 @@ fn an_unreachable_tolerance_is_a_warning_not_an_error() {
     assert!(!m.summary().converged);
     let w = m.summary().warnings.join("\n");
     assert!(w.contains("eigensolver stopped"), "{w}");
-    // The embedding is still the right one.
+    // At the rounding floor it stops for want of progress, long before its 1000 steps.
+    assert!(m.eigen_n_iter() < 50, "{}", m.eigen_n_iter());
+    // The embedding is still the right one (up to a rotation inside the eigenspace of the
+    // three components' zero eigenvalues, which may renumber the clusters).
     let good = fit(
         &params(3, Affinity::NearestNeighbors, AssignLabels::ClusterQr),
         &x,
         0,
     );
-    assert_eq!(m.labels(), good.labels());
+    assert_eq!(good.n_connected_components(), 3);
+    assert!(same_partition(m.labels(), good.labels()));
+}
+
+fn same_partition(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| a.iter().zip(b).all(|(p, q)| (x == p) == (y == q)))
 }
 
 fn invalid_name(p: SpectralClusteringParams, x: &Array2<f64>) -> &'static str {
