@@ -9,8 +9,9 @@
 //! Every pair is needed, so time is `O(n^2 d)`; memory stays `O(n d)`. The samples are sorted
 //! by cluster and cut into blocks of one cluster, as for the silhouette
 //! ([`crate::internal::Sorted`]); the task of block `p` measures it against every block
-//! `q >= p` one tile at a time, and keeps the smallest squared distance to other clusters and
-//! the largest within its own. Minimum and maximum are exact operations, so combining the tasks'
+//! `q >= p`, and keeps the smallest squared distance to other clusters and the largest within
+//! its own. With few features the fused kernel of [`crate::pairwise`] does it in registers,
+//! without roots: several times faster than the silhouette's pass over the same pairs. Minimum and maximum are exact operations, so combining the tasks'
 //! results in any order gives the same bits on any number of threads.
 //!
 //! When the shape calls for the matrix-product form of the distances (many features), a tile
@@ -20,7 +21,7 @@
 
 use clusterlab_core::{
     Error, Result,
-    distance::{sq_distances_direct_into, sq_distances_gemm_into, sq_euclidean},
+    distance::{sq_distances_gemm_into, sq_euclidean},
     validate::{check_labels_len, check_samples},
 };
 use ndarray::{Array2, ArrayView2, Axis, Slice};
@@ -29,6 +30,7 @@ use rayon::prelude::*;
 use crate::{
     internal::{Form, SilhouetteSample, Sorted, TILE_COLS, TILE_ROWS, on_sample},
     labels::Encoded,
+    pairwise,
 };
 
 /// Dunn's index of `labels` on `x` (Euclidean): the smallest distance between two samples of
@@ -107,6 +109,49 @@ fn extremes(x: ArrayView2<'_, f64>, enc: &Encoded) -> (f64, f64) {
 
 /// The extremes over the pairs of block `p` with blocks `p, p + 1, ...`.
 fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
+    match &sorted.form {
+        Form::Direct { xt } => pairwise::vectorized(DirectBlock { sorted, xt, p }),
+        Form::Product { norms } => product_block_extremes(sorted, norms, p),
+    }
+}
+
+/// [`block_extremes`] by the fused kernel, as a [`pulp::WithSimd`] so that all of it is
+/// compiled in the vectorized region.
+struct DirectBlock<'a> {
+    sorted: &'a Sorted,
+    xt: &'a [f64],
+    p: usize,
+}
+
+impl pulp::WithSimd for DirectBlock<'_> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> (f64, f64) {
+        let DirectBlock { sorted, xt, p } = self;
+        let d = sorted.x.ncols();
+        let xs = sorted
+            .x
+            .as_slice()
+            .expect("the sorted samples are built contiguous, row-major");
+        let bp = sorted.blocks[p];
+        let rows = &xs[bp.start * d..bp.end * d];
+        let (mut sep, mut diam) = (f64::INFINITY, 0.0f64);
+        for bq in &sorted.blocks[p..] {
+            let cols = bq.start..bq.end;
+            if bq.code == bp.code {
+                diam = diam.max(pairwise::extreme_sq_distance::<true>(rows, d, xt, cols));
+            } else {
+                sep = sep.min(pairwise::extreme_sq_distance::<false>(rows, d, xt, cols));
+            }
+        }
+        (sep, diam)
+    }
+}
+
+/// [`block_extremes`] in the product form: each tile nominates every row's closest (or
+/// farthest) partner, whose distance is recomputed directly.
+fn product_block_extremes(sorted: &Sorted, norms: &[f64], p: usize) -> (f64, f64) {
     let xs = sorted.x.view();
     let flat = sorted.x.as_slice();
     let d = xs.ncols();
@@ -122,16 +167,13 @@ fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
             let mut t = tile.view_mut();
             t.slice_axis_inplace(Axis(0), Slice::from(..re - rb));
             t.slice_axis_inplace(Axis(1), Slice::from(..bq.end - bq.start));
-            match &sorted.form {
-                Form::Product { norms } => sq_distances_gemm_into(
-                    rows,
-                    &norms[rb..re],
-                    cols,
-                    &norms[bq.start..bq.end],
-                    t.view_mut(),
-                ),
-                Form::Direct { .. } => sq_distances_direct_into(rows, cols, t.view_mut()),
-            }
+            sq_distances_gemm_into(
+                rows,
+                &norms[rb..re],
+                cols,
+                &norms[bq.start..bq.end],
+                t.view_mut(),
+            );
             for (r, trow) in t.rows().into_iter().enumerate() {
                 // The nominee of this row: farthest partner within a cluster, closest across.
                 let pick = trow
@@ -141,20 +183,18 @@ fn block_extremes(sorted: &Sorted, p: usize) -> (f64, f64) {
                         Some((_, bv)) if (same && bv >= v) || (!same && bv <= v) => best,
                         _ => Some((c, v)),
                     });
-                let Some((c, mut v)) = pick else { continue };
-                if matches!(sorted.form, Form::Product { .. }) {
-                    // Recompute the nominee directly (see the module documentation).
-                    let (i, j) = (rb + r, bq.start + c);
-                    v = match flat {
-                        Some(f) => sq_euclidean(&f[i * d..(i + 1) * d], &f[j * d..(j + 1) * d]),
-                        None => xs
-                            .row(i)
-                            .iter()
-                            .zip(xs.row(j))
-                            .map(|(a, b)| (a - b) * (a - b))
-                            .sum(),
-                    };
-                }
+                let Some((c, _)) = pick else { continue };
+                // Recompute the nominee directly (see the module documentation).
+                let (i, j) = (rb + r, bq.start + c);
+                let v = match flat {
+                    Some(f) => sq_euclidean(&f[i * d..(i + 1) * d], &f[j * d..(j + 1) * d]),
+                    None => xs
+                        .row(i)
+                        .iter()
+                        .zip(xs.row(j))
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum(),
+                };
                 if same {
                     diam = diam.max(v);
                 } else {

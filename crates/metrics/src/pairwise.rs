@@ -1,5 +1,6 @@
-//! The silhouette's fused pairwise kernel for few features: distances, square roots and their
-//! sums in one pass over registers, with no distance tile in memory.
+//! The fused pairwise kernels for few features: distances, and their roots and sums (the
+//! silhouette) or their extremes (Dunn's index), in one pass over registers, with no distance
+//! tile in memory.
 //!
 //! The silhouette needs, for every sample, the sum of its distances to the members of each
 //! cluster. When the distances are computed directly (few features, see
@@ -11,7 +12,8 @@
 //! so the compiler keeps the `ROWS x LANES` distances in vector registers and takes their
 //! square roots with vector instructions. The columns are read from a feature-major copy of
 //! the samples ([`feature_major`]): one feature of [`LANES`] consecutive columns is one
-//! contiguous load.
+//! contiguous load. [`extreme_sq_distance`] walks the pairs the same way for Dunn's index,
+//! keeping the smallest or largest squared distance in each lane instead of sums.
 //!
 //! The square root is what bounds the kernel: it runs on the divider, whose throughput per
 //! value is about the same at every vector width (about 1.1 ns a pair on the 2-core Xeon this
@@ -176,25 +178,22 @@ impl Call<'_> {
     }
 }
 
-/// One step: the distances of `R` rows to the `valid` columns from `j0` (at most [`LANES`]),
-/// their roots added to the rows' lanes `acc`; returns each column's sum over the rows (0 in
-/// the lanes past `valid`).
+/// The squared distances of `R` rows to the `valid` columns from `j0` (at most [`LANES`]),
+/// each summed feature by feature from 0. A short step repeats its first column in the lanes
+/// past `valid`: finite values, and the distance of a real pair.
 #[inline(always)]
-fn step<const R: usize, F: Features>(
+fn sq_step<const R: usize, F: Features>(
     rows: &[f64],
     dim: F,
     xt: &[f64],
     n: usize,
     j0: usize,
     valid: usize,
-    acc: &mut [[f64; LANES]; R],
-) -> [f64; LANES] {
+) -> [[f64; LANES]; R] {
     let d = dim.get();
     let mut sq = [[0.0f64; LANES]; R];
     for f in 0..d {
         let src = &xt[f * n + j0..f * n + j0 + valid];
-        // A short step repeats its first column in the unused lanes: finite values, whose
-        // roots are dropped below.
         let mut c = [src[0]; LANES];
         c[..valid].copy_from_slice(src);
         let v: [f64; R] = std::array::from_fn(|r| rows[r * d + f]);
@@ -205,6 +204,22 @@ fn step<const R: usize, F: Features>(
             }
         }
     }
+    sq
+}
+
+/// One step of [`distance_sums`]: the roots of [`sq_step`]'s distances added to the rows'
+/// lanes `acc`; returns each column's sum over the rows (0 in the lanes past `valid`).
+#[inline(always)]
+fn step<const R: usize, F: Features>(
+    rows: &[f64],
+    dim: F,
+    xt: &[f64],
+    n: usize,
+    j0: usize,
+    valid: usize,
+    acc: &mut [[f64; LANES]; R],
+) -> [f64; LANES] {
+    let sq = sq_step::<R, F>(rows, dim, xt, n, j0, valid);
     let mut col = [0.0f64; LANES];
     for r in 0..R {
         for l in 0..LANES {
@@ -214,6 +229,75 @@ fn step<const R: usize, F: Features>(
         }
     }
     col
+}
+
+/// The smallest squared distance between a row of `rows` (row-major, `d` values a row) and a
+/// column `cols` of `xt` (feature-major, as [`feature_major`]), or with `FARTHEST` the
+/// largest: Dunn's separation and diameter. Minimum and maximum are exact, so the value does
+/// not depend on the order of the pairs.
+///
+/// # Panics
+///
+/// As [`distance_sums`].
+#[inline(always)]
+pub(crate) fn extreme_sq_distance<const FARTHEST: bool>(
+    rows: &[f64],
+    d: usize,
+    xt: &[f64],
+    cols: Range<usize>,
+) -> f64 {
+    assert!(d > 0, "extreme_sq_distance needs at least one feature");
+    let n = xt.len() / d;
+    assert!(cols.end <= n, "columns out of range");
+    match d {
+        1 => extreme::<FARTHEST, _>(rows, Fixed::<1>, xt, n, cols),
+        2 => extreme::<FARTHEST, _>(rows, Fixed::<2>, xt, n, cols),
+        3 => extreme::<FARTHEST, _>(rows, Fixed::<3>, xt, n, cols),
+        4 => extreme::<FARTHEST, _>(rows, Fixed::<4>, xt, n, cols),
+        _ => extreme::<FARTHEST, _>(rows, Any(d), xt, n, cols),
+    }
+}
+
+/// [`extreme_sq_distance`] with the feature count as a [`Features`].
+#[inline(always)]
+fn extreme<const FARTHEST: bool, F: Features>(
+    rows: &[f64],
+    dim: F,
+    xt: &[f64],
+    n: usize,
+    cols: Range<usize>,
+) -> f64 {
+    let d = dim.get();
+    let m = rows.len() / d;
+    // Plain comparisons, not f64::min and max (whose NaN rule costs the loop instructions):
+    // no distance of finite, validated data is NaN.
+    let pick = |a: f64, b: f64| if (b > a) == FARTHEST { b } else { a };
+    let mut best = [if FARTHEST { 0.0 } else { f64::INFINITY }; LANES];
+    let mut i = 0;
+    while i < m {
+        let two = i + ROWS <= m;
+        let mut j0 = cols.start;
+        while j0 < cols.end {
+            let valid = LANES.min(cols.end - j0);
+            if two {
+                let sq = sq_step::<ROWS, F>(&rows[i * d..(i + ROWS) * d], dim, xt, n, j0, valid);
+                for row in sq {
+                    for l in 0..LANES {
+                        best[l] = pick(best[l], row[l]);
+                    }
+                }
+            } else {
+                let [row] = sq_step::<1, F>(&rows[i * d..(i + 1) * d], dim, xt, n, j0, valid);
+                for l in 0..LANES {
+                    best[l] = pick(best[l], row[l]);
+                }
+            }
+            j0 += LANES;
+        }
+        i += if two { ROWS } else { 1 };
+    }
+    best.into_iter()
+        .fold(if FARTHEST { 0.0 } else { f64::INFINITY }, pick)
 }
 
 /// The lanes of a row's sum, added in a fixed tree.
@@ -293,6 +377,46 @@ mod tests {
                 }
                 // Only every third slot of the strided row sums is written.
                 assert!(rs.iter().skip(1).step_by(3).all(|&v| v == 0.0));
+            }
+        }
+    }
+
+    #[test]
+    fn extremes_match_a_double_loop() {
+        for d in [1usize, 2, 5] {
+            let x = lcg_data(45, d, 3 + d as u64);
+            let xs = x.as_slice().unwrap();
+            let xt = feature_major(x.view());
+            for (rows, cols) in [
+                (0..5, 5..45),
+                (3..4, 0..3),
+                (0..45, 0..45),
+                (10..27, 30..39),
+            ] {
+                let sq: Vec<f64> = rows
+                    .clone()
+                    .flat_map(|i| {
+                        let x = &x;
+                        cols.clone().map(move |j| {
+                            x.row(i)
+                                .iter()
+                                .zip(x.row(j))
+                                .map(|(a, b)| (a - b) * (a - b))
+                                .sum::<f64>()
+                        })
+                    })
+                    .collect();
+                let block = &xs[rows.start * d..rows.end * d];
+                assert_eq!(
+                    extreme_sq_distance::<false>(block, d, &xt, cols.clone()),
+                    sq.iter().copied().fold(f64::INFINITY, f64::min),
+                    "d = {d}"
+                );
+                assert_eq!(
+                    extreme_sq_distance::<true>(block, d, &xt, cols.clone()),
+                    sq.iter().copied().fold(0.0, f64::max),
+                    "d = {d}"
+                );
             }
         }
     }
