@@ -476,14 +476,27 @@ impl pulp::WithSimd for DirectBlock<'_> {
             .as_slice()
             .expect("the sorted samples are built contiguous, row-major");
         let rows = &xs[bp.start * d..bp.end * d];
-        for bq in sorted.blocks[p..]
+        // Against its own block, in groups of rows: each group's square with row sums only,
+        // then the rest of the block after it with row and column sums, so that every pair is
+        // measured once but for the small squares.
+        let len = bp.end - bp.start;
+        let mut own_cols = vec![0.0f64; len];
+        for g in (0..len).step_by(DIAGONAL_GROUP) {
+            let ge = (g + DIAGONAL_GROUP).min(len);
+            let (group, sums) = (&rows[g * d..ge * d], &mut rows_acc[g * k + bp.code..]);
+            let start = bp.start + g;
+            pairwise::distance_sums(group, d, xt, start..bp.start + ge, sums, k, None);
+            let rest = Some(&mut own_cols[ge..]);
+            pairwise::distance_sums(group, d, xt, bp.start + ge..bp.end, sums, k, rest);
+        }
+        for (t, v) in rows_acc[bp.code..].iter_mut().step_by(k).zip(&own_cols) {
+            *t += v;
+        }
+        for bq in sorted.blocks[p + 1..]
             .iter()
             .filter(|bq| sorted.needed(&bp, bq))
         {
-            // Against its own block, a row needs every column and the columns need nothing
-            // more: the whole square, row sums only.
-            let cols =
-                (bq.start != bp.start).then(|| &mut cols_acc[bq.start - bp.end..bq.end - bp.end]);
+            let cols = Some(&mut cols_acc[bq.start - bp.end..bq.end - bp.end]);
             pairwise::distance_sums(
                 rows,
                 d,
@@ -500,6 +513,10 @@ impl pulp::WithSimd for DirectBlock<'_> {
         }
     }
 }
+
+/// Rows of a group of a block against its own block (see [`DirectBlock`]): the squares of
+/// this size are measured both ways, the rest of the block once.
+const DIAGONAL_GROUP: usize = 32;
 
 /// [`block_sums`] in the product form: tiles of squared distances from one matrix product,
 /// their roots summed by rows and by columns.
