@@ -166,21 +166,28 @@ impl Panels {
         let per_panel = |(p, reach): (usize, &mut [f64])| {
             let mut buf = [0.0; WIDTH];
             self.sq_distances_panel(p, point, &mut buf);
+            // A loop of its own, so that `dist` (a square root) runs on vectors.
+            for v in &mut buf {
+                *v = dist(*v);
+            }
             let start = p * WIDTH;
-            let mut best: Option<(f64, usize)> = None;
-            for ((r, &sq), j) in reach.iter_mut().zip(&buf).zip(start..) {
-                if in_tree[j] {
-                    continue;
-                }
-                let left = dist(sq);
-                if left < *r {
-                    *r = left;
-                }
-                if best.is_none_or(|(b, _)| *r < b) {
-                    best = Some((*r, j));
+            // Distances are finite: the first point outside the tree always becomes the best.
+            let (mut best, mut arg) = (f64::INFINITY, None);
+            for ((r, &left), (&joined, j)) in reach
+                .iter_mut()
+                .zip(&buf)
+                .zip(in_tree[start..].iter().zip(start..))
+            {
+                if !joined {
+                    if left < *r {
+                        *r = left;
+                    }
+                    if *r < best {
+                        (best, arg) = (*r, Some(j));
+                    }
                 }
             }
-            best
+            arg.map(|j| (best, j))
         };
         let candidates: Vec<Option<(f64, usize)>> = if self.parallel() {
             reach
