@@ -14,6 +14,8 @@ use faer::Mat;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use rand::Rng;
 
+use crate::simd_state::clean_upper_state;
+
 /// scikit-learn's `max_svd_restarts` of `discretize`.
 const MAX_SVD_RESTARTS: usize = 30;
 
@@ -107,7 +109,9 @@ pub(crate) fn discretize(vectors: ArrayView2<'_, f64>, seed: u64) -> Result<Vec<
                     t_svd[(l, j)] += a;
                 }
             }
-            let Ok(svd) = t_svd.svd() else {
+            let svd = t_svd.svd();
+            clean_upper_state();
+            let Ok(svd) = svd else {
                 continue 'restart;
             };
             let s = svd.S().column_vector();
@@ -137,9 +141,9 @@ pub(crate) fn cluster_qr(vectors: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
     let piv = qr.P().arrays().0;
     // vectors[piv[:k], :].T
     let a = Mat::<f64>::from_fn(k, k, |i, j| vectors[[piv[j], i]]);
-    let svd = a
-        .svd()
-        .map_err(|e| Error::Numerical(format!("cluster_qr: the SVD failed: {e:?}")))?;
+    let svd = a.svd();
+    clean_upper_state();
+    let svd = svd.map_err(|e| Error::Numerical(format!("cluster_qr: the SVD failed: {e:?}")))?;
     let (u, v) = (svd.U(), svd.V());
     // ut @ vh = U Vᵀ
     let r = Array2::from_shape_fn((k, k), |(i, j)| {

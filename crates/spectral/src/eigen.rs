@@ -46,6 +46,7 @@ use rayon::prelude::*;
 
 use crate::graph::Csr;
 use crate::params::MAX_FACTOR_NONZEROS;
+use crate::simd_state::clean_upper_state;
 
 /// scikit-learn's shift (`eigsh(..., sigma=-1e-5)`): the solves are with `L + SHIFT I`.
 pub(crate) const SHIFT: f64 = 1e-5;
@@ -114,6 +115,7 @@ impl Laplacian for DenseLaplacian {
                 let lhs = MatRef::from_row_major_slice(&flat[r0 * n..r1 * n], r1 - r0, n);
                 let mut out = Mat::<f64>::zeros(r1 - r0, b);
                 matmul(out.as_mut(), Accum::Replace, lhs, q, 1.0, Par::Seq);
+                clean_upper_state();
                 out
             })
             .collect();
@@ -144,7 +146,7 @@ impl Laplacian for DenseLaplacian {
             Par::Seq,
             Default::default(),
         ));
-        cholesky_in_place(
+        let factored = cholesky_in_place(
             f.as_mut(),
             Default::default(),
             Par::Seq,
@@ -155,7 +157,9 @@ impl Laplacian for DenseLaplacian {
             faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => {
                 not_positive_definite(index)
             }
-        })?;
+        });
+        clean_upper_state();
+        factored?;
         Ok(Box::new(DenseFactor { l: f }))
     }
 }
@@ -168,6 +172,7 @@ impl ShiftInvert for DenseFactor {
     fn solve_in_place(&self, mut x: MatMut<'_, f64>) {
         solve_lower_triangular_in_place(self.l.as_ref(), x.rb_mut(), Par::Seq);
         solve_upper_triangular_in_place(self.l.transpose(), x.rb_mut(), Par::Seq);
+        clean_upper_state();
     }
 }
 
@@ -265,7 +270,7 @@ impl Laplacian for SparseLaplacian {
         let mut mem = MemBuffer::new(
             factor.factorize_numeric_llt_scratch::<f64>(Par::Seq, Default::default()),
         );
-        factor
+        let factored = factor
             .factorize_numeric_llt(
                 &mut l_values,
                 a,
@@ -279,7 +284,10 @@ impl Laplacian for SparseLaplacian {
                 faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => {
                     not_positive_definite(index)
                 }
-            })?;
+            })
+            .map(|_| ());
+        clean_upper_state();
+        factored?;
         Ok(Box::new(SparseFactor {
             symbolic: factor,
             values: l_values,
@@ -302,6 +310,7 @@ impl ShiftInvert for SparseFactor {
             Par::Seq,
             MemStack::new(&mut mem),
         );
+        clean_upper_state();
     }
 }
 
@@ -352,6 +361,7 @@ pub(crate) fn dense(op: &dyn Laplacian, k: usize) -> Result<Eigenpairs> {
     let s = eig.S().column_vector();
     let values: Vec<f64> = (0..k).map(|i| s[i]).collect();
     let vectors = eig.U().subcols(0, k).to_owned();
+    clean_upper_state();
     let residual = residuals(
         op.apply(vectors.as_ref()).as_ref(),
         vectors.as_ref(),
@@ -397,6 +407,7 @@ fn project_out(a: &mut Mat<f64>, b: MatRef<'_, f64>) {
         Par::Seq,
     );
     matmul(a.as_mut(), Accum::Add, b, c.as_ref(), -1.0, Par::Seq);
+    clean_upper_state();
 }
 
 /// `[a, b]`, side by side.
@@ -428,6 +439,7 @@ fn rayleigh_ritz(
     matmul(x.as_mut(), Accum::Replace, s, u, 1.0, Par::Seq);
     let mut lx = Mat::<f64>::zeros(s.nrows(), b);
     matmul(lx.as_mut(), Accum::Replace, ls, u, 1.0, Par::Seq);
+    clean_upper_state();
     Ok((values, x, lx))
 }
 
@@ -464,6 +476,7 @@ pub(crate) fn block_iteration(
         }
     }
     let x0 = x.qr().compute_thin_Q();
+    clean_upper_state();
     let lx0 = op.apply(x0.as_ref());
     let (mut values, mut x, mut lx) = rayleigh_ritz(x0.as_ref(), lx0.as_ref(), b)?;
     let mut residual = max_residual(lx.as_ref(), x.as_ref(), &values, k);
@@ -486,6 +499,7 @@ pub(crate) fn block_iteration(
         let mut w = w.qr().compute_thin_Q();
         project_out(&mut w, x.as_ref());
         let w = w.qr().compute_thin_Q();
+        clean_upper_state();
         let lw = op.apply(w.as_ref());
         let s = concat(x.as_ref(), w.as_ref());
         let ls = concat(lx.as_ref(), lw.as_ref());

@@ -10,6 +10,7 @@ use crate::{
     model::SpectralModel,
     neighbors,
     params::{Affinity, AssignLabels, MAX_DENSE_SAMPLES, SpectralClustering},
+    simd_state,
 };
 
 /// Streams derived from the fit's seed, by index: one per random step.
@@ -85,7 +86,6 @@ impl SpectralClustering {
             }
             _ => {}
         }
-
         let (op, dd, components): (Box<dyn Laplacian>, Vec<f64>, Components) = match p.affinity {
             Affinity::Rbf => {
                 let mut a = graph::rbf_affinity(x, p.gamma);
@@ -151,6 +151,8 @@ impl SpectralClustering {
             }
             AssignLabels::ClusterQr => assign::cluster_qr(embedding.view())?,
         };
+        // Whatever ran last, the caller's thread gets clean vector registers back.
+        simd_state::clean_upper_state();
 
         Ok(SpectralModel {
             labels,

@@ -77,6 +77,7 @@ mod graph;
 mod model;
 mod neighbors;
 mod params;
+mod simd_state;
 
 pub use model::SpectralModel;
 pub use params::{
