@@ -67,6 +67,13 @@ impl Params for clusterlab_kmeans::BisectingKMeansParams {
     }
 }
 
+impl Params for clusterlab_gmm::BayesianGaussianMixtureParams {
+    type Config = clusterlab_gmm::BayesianGaussianMixture;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
 impl Params for GaussianMixtureParams {
     type Config = clusterlab_gmm::GaussianMixture;
     fn validate(&self) -> clusterlab_core::Result<Self::Config> {
@@ -542,6 +549,87 @@ pub const BISECTING_KMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::Bise
     BISECTING_DOCS,
 );
 
+/// The variational mixture's scores.
+const BAYESIAN_GMM_SCORES: &[ScoreSpec] = &[
+    ScoreSpec {
+        name: "elbo",
+        better: Better::Higher,
+        criterion: None,
+        plot: None,
+        description: "the variational lower bound (ELBO) at the returned parameters, a total \
+                      over the samples without constants, as scikit-learn's lower_bound_ of a \
+                      BayesianGaussianMixture (not comparable with gmm's per-sample lower_bound)",
+    },
+    ScoreSpec {
+        name: "effective_n_components",
+        better: Better::Higher,
+        criterion: Some(Criterion::BayesianGmm),
+        plot: None,
+        description: "components whose weight exceeds weight_threshold: the number of \
+                      clusters the variational mixture found (best_k.csv reads it at the \
+                      largest n_components of the grid)",
+    },
+];
+
+const BAYESIAN_GMM_DOCS: &[(&str, &str)] = &[
+    (
+        "covariance_type",
+        "Form of the covariances: full, tied, diag or spherical",
+    ),
+    (
+        "init_params",
+        "How initial responsibilities are made: kmeans, k-means++, random or random_from_data",
+    ),
+    ("n_init", "Initialisations; the highest lower bound wins"),
+    ("max_iter", "Maximum iterations per initialisation"),
+    (
+        "tol",
+        "Convergence threshold on the change of the lower bound (a total over the samples)",
+    ),
+    ("reg_covar", "Added to the diagonal of every covariance"),
+    (
+        "weight_concentration_prior_type",
+        "Prior on the weights: dirichlet_process or dirichlet_distribution",
+    ),
+    (
+        "weight_concentration_prior",
+        "Concentration of the weight prior, > 0 (default 1 / n_components); smaller favours \
+         fewer components",
+    ),
+    (
+        "mean_precision_prior",
+        "Precision of the prior on the means, > 0 (default 1)",
+    ),
+    (
+        "mean_prior",
+        "Prior mean, one value per feature (default: the data's mean)",
+    ),
+    (
+        "degrees_of_freedom_prior",
+        "Degrees of freedom of the Wishart prior, > n_features - 1 (default n_features)",
+    ),
+    (
+        "covariance_prior",
+        "Prior covariance in the covariance type's shape: a matrix (full, tied), a vector \
+         (diag), a number (spherical); default the data's covariance",
+    ),
+    (
+        "weight_threshold",
+        "clusterlab's own: a component counts in effective_n_components when its weight \
+         exceeds this (default 0.01)",
+    ),
+];
+
+/// The variational Bayesian mixture descriptor.
+pub const BAYESIAN_GMM: Algorithm = Algorithm::new::<clusterlab_gmm::BayesianGaussianMixtureParams>(
+    "bayesian_gmm",
+    "A variational Bayesian Gaussian mixture, as scikit-learn's BayesianGaussianMixture; \
+         its effective number of components is an automatic-K baseline",
+    Some("n_components"),
+    BAYESIAN_GMM_SCORES,
+    BAYESIAN_GMM_DOCS,
+);
+
 /// The Gaussian mixture descriptor.
 pub const GMM: Algorithm = Algorithm::new::<GaussianMixtureParams>(
     "gmm",
@@ -592,7 +680,7 @@ const GMM_SCORES: &[ScoreSpec] = &[
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
-pub static BUILTIN: [Algorithm; 5] = [KMEANS, GMM, XMEANS, GMEANS, BISECTING_KMEANS];
+pub static BUILTIN: [Algorithm; 6] = [KMEANS, GMM, XMEANS, GMEANS, BISECTING_KMEANS, BAYESIAN_GMM];
 
 /// A list of algorithms: what a grid may name.
 #[derive(Debug, Clone, Copy)]
@@ -858,7 +946,9 @@ mod tests {
                 "bic",
                 "aic",
                 "icl",
-                "n_clusters"
+                "n_clusters",
+                "elbo",
+                "effective_n_components"
             ]
         );
     }

@@ -171,3 +171,55 @@ seed = [0, 1, 2]
         "{best}"
     );
 }
+
+#[test]
+fn the_variational_mixture_gives_its_effective_k_read_at_the_largest_n_components() {
+    let grid = r#"
+[experiment]
+name = "bayes"
+
+[data]
+kind = "blobs"
+n_samples = 400
+centers = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]]
+seed = 2
+
+[[model]]
+kind = "bayesian_gmm"
+max_iter = 300
+
+[grid]
+k = [2, 8]
+seed = [0, 1]
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bayes.toml");
+    fs::write(&path, grid).unwrap();
+    let outcome = exec::run(
+        &GridFile::load(&path).unwrap(),
+        &RunOptions {
+            jobs: Some(2),
+            ..RunOptions::new(tmp.path().join("out"))
+        },
+    )
+    .unwrap();
+    assert!(outcome.failed.is_empty());
+    let rows: Vec<_> = outcome
+        .best_k
+        .iter()
+        .filter(|b| b.criterion == Criterion::BayesianGmm)
+        .collect();
+    // One row, from the cells of n_components = 8 (at 2 the effective K could not exceed 2).
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].best_k, Some(4));
+    assert_eq!(rows[0].spread.picks, [Some(4), Some(4)]);
+    let vote = outcome
+        .best_k
+        .iter()
+        .find(|b| b.criterion == Criterion::Vote)
+        .unwrap();
+    assert!(
+        vote.best_k.is_some(),
+        "the K-sweep criteria still vote without the found K"
+    );
+}

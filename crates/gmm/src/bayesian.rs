@@ -52,7 +52,7 @@
 //! assert_eq!(model.effective_n_components(), 3);
 //! let summary = model.summary();
 //! assert_eq!(summary.score("effective_n_components"), Some(3.0));
-//! assert_eq!(summary.score("lower_bound"), Some(model.lower_bound()));
+//! assert_eq!(summary.score("elbo"), Some(model.lower_bound()));
 //! # Ok::<(), clusterlab_core::Error>(())
 //! ```
 

@@ -94,7 +94,7 @@ proptest! {
         prop_assert_eq!(eff, m.weights().iter().filter(|w| **w > 0.01).count());
         let s = m.summary();
         prop_assert_eq!(s.scores.keys().map(String::as_str).collect::<Vec<_>>(),
-            vec!["effective_n_components", "lower_bound"]);
+            vec!["effective_n_components", "elbo"]);
         prop_assert_eq!(s.n_iter, m.n_iter());
         prop_assert_eq!(m.trace().unwrap().values, lbs);
         prop_assert!(m.mean_precision().iter().all(|v| *v > 0.0));

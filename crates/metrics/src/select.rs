@@ -387,6 +387,10 @@ pub enum Criterion {
     XMeans,
     /// The K that G-means finds (Anderson-Darling tests of each cluster's projection).
     GMeans,
+    /// The effective number of components of a variational Bayesian mixture (its components
+    /// of non-negligible weight), read from `effective_n_components` at the largest
+    /// `n_components` of the grid.
+    BayesianGmm,
     /// The K picked by most of the other criteria: not read from a series, but counted from
     /// their picks ([`vote`]).
     Vote,
@@ -395,7 +399,7 @@ pub enum Criterion {
 impl Criterion {
     /// Every criterion read from a series, in the order of the tables ([`Criterion::Vote`],
     /// counted from these, comes after them).
-    pub const ALL: [Criterion; 16] = [
+    pub const ALL: [Criterion; 17] = [
         Criterion::Elbow,
         Criterion::Silhouette,
         Criterion::CalinskiHarabasz,
@@ -412,6 +416,7 @@ impl Criterion {
         Criterion::ClusterStability,
         Criterion::XMeans,
         Criterion::GMeans,
+        Criterion::BayesianGmm,
     ];
 
     /// The name used in CSV columns and grid files (`"elbow"`, `"calinski_harabasz"`, ...).
@@ -433,6 +438,7 @@ impl Criterion {
             Criterion::ClusterStability => "cluster_stability",
             Criterion::XMeans => "xmeans",
             Criterion::GMeans => "gmeans",
+            Criterion::BayesianGmm => "bayesian_gmm",
             Criterion::Vote => "vote",
         }
     }
@@ -461,6 +467,7 @@ impl Criterion {
             Criterion::ClusterStability => "cluster stability (Jaccard)",
             Criterion::XMeans => "X-means",
             Criterion::GMeans => "G-means",
+            Criterion::BayesianGmm => "Bayesian GMM, effective K",
             Criterion::Vote => "vote of the criteria",
         }
     }
@@ -487,6 +494,7 @@ impl Criterion {
             Criterion::Elbow => "inertia",
             Criterion::Hartigan | Criterion::KrzanowskiLai => "within_ss",
             Criterion::XMeans | Criterion::GMeans => "n_clusters",
+            Criterion::BayesianGmm => "effective_n_components",
             other => other.name(),
         }
     }
@@ -501,7 +509,7 @@ impl Criterion {
             | Criterion::Dunn
             | Criterion::ClusterStability => Direction::Maximize,
             Criterion::PredictionStrength => Direction::Threshold,
-            Criterion::XMeans | Criterion::GMeans => Direction::Found,
+            Criterion::XMeans | Criterion::GMeans | Criterion::BayesianGmm => Direction::Found,
             Criterion::DaviesBouldin | Criterion::Bic | Criterion::Icl => Direction::Minimize,
             Criterion::Gap => Direction::GapRule,
             Criterion::Hartigan | Criterion::KrzanowskiLai | Criterion::BallHall => {

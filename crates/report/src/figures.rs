@@ -1049,6 +1049,7 @@ fn objective_desc(objective: &str) -> String {
     match objective {
         "inertia" => "inertia".into(),
         "lower_bound" => "lower bound (mean log-likelihood)".into(),
+        "elbo" => "ELBO (variational lower bound, total)".into(),
         other => other.replace('_', " "),
     }
 }

@@ -250,10 +250,12 @@ pub fn best_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> 
     for g in &groups {
         let mut ks = g.ks.clone();
         ks.sort_unstable();
-        // The criteria that read a metric of the grid or a score the model reports.
+        // The criteria that read a metric of the grid or a score the model reports; a K the
+        // model found itself is a row of `found_k`, not a pick along K.
         let criteria = Criterion::ALL.into_iter().filter(|c| {
-            metrics.iter().any(|m| m == c.series())
-                || g.kind.scores.iter().any(|s| s.criterion == Some(*c))
+            c.direction() != clusterlab_metrics::select::Direction::Found
+                && (metrics.iter().any(|m| m == c.series())
+                    || g.kind.scores.iter().any(|s| s.criterion == Some(*c)))
         });
         let first = out.len();
         for criterion in criteria {
@@ -366,12 +368,22 @@ fn group_of(plan: &Plan, cell: &Cell) -> String {
     )
 }
 
-/// The rows of the algorithms that find K themselves (X-means, G-means): their criterion's K
-/// is the `n_clusters` each seed found, the most frequent one heading the row.
+/// The rows of the algorithms that find K themselves: X-means and G-means (their
+/// `n_clusters`), and a variational mixture (its `effective_n_components`). Each seed's pick
+/// is read from its cell, or, when the model has a K axis (the variational mixture's
+/// `n_components`, an upper bound), from its cell of the largest K; the most frequent pick
+/// heads the row.
 fn found_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
+    let found = |c: &Cell| {
+        c.kind.scores.iter().filter_map(|spec| {
+            spec.criterion
+                .filter(|c| c.direction() == clusterlab_metrics::select::Direction::Found)
+                .map(|criterion| (spec, criterion))
+        })
+    };
     let mut out: Vec<BestK> = Vec::new();
     let mut seen: Vec<(String, Option<String>, String)> = Vec::new();
-    for cell in plan.cells.iter().filter(|c| c.k.is_none()) {
+    for cell in plan.cells.iter().filter(|c| found(c).next().is_some()) {
         let group = group_of(plan, cell);
         let data_id = plan.datasets[cell.data].id.clone();
         let key = (cell.model.clone(), data_id.clone(), group.clone());
@@ -379,24 +391,25 @@ fn found_k(plan: &Plan, records: &HashMap<CellId, CellRecord>) -> Vec<BestK> {
             continue;
         }
         seen.push(key);
-        // The group's cells, in grid order (one per seed).
-        let members: Vec<&Cell> = plan
+        // The group's cells, in grid order; per seed, the one of the largest K.
+        let group_cells: Vec<&Cell> = plan
             .cells
             .iter()
             .filter(|c| {
-                c.k.is_none()
-                    && c.model == cell.model
+                c.model == cell.model
                     && plan.datasets[c.data].id == data_id
                     && group_of(plan, c) == group
             })
             .collect();
-        for spec in cell.kind.scores {
-            let Some(criterion) = spec
-                .criterion
-                .filter(|c| c.direction() == clusterlab_metrics::select::Direction::Found)
-            else {
-                continue;
-            };
+        let mut members: Vec<&Cell> = Vec::new();
+        for c in &group_cells {
+            match members.iter_mut().find(|m| m.seed == c.seed) {
+                Some(m) if c.k > m.k => *m = c,
+                Some(_) => {}
+                None => members.push(c),
+            }
+        }
+        for (spec, criterion) in found(cell) {
             let picks: Vec<Option<usize>> = members
                 .iter()
                 .map(|c| {

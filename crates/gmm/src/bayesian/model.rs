@@ -452,7 +452,7 @@ impl Model for BayesianGaussianMixtureModel {
 
     fn trace(&self) -> Option<Trace<'_>> {
         Some(Trace {
-            objective: "lower_bound",
+            objective: "elbo",
             values: &self.lower_bounds,
         })
     }
@@ -480,7 +480,7 @@ impl Model for BayesianGaussianMixtureModel {
             ));
         }
         FitSummary::new(self.n_iter, self.converged)
-            .with_score("lower_bound", self.lower_bound)
+            .with_score("elbo", self.lower_bound)
             .with_score("effective_n_components", self.effective_n_components as f64)
             .with_warnings(warnings)
     }
