@@ -32,9 +32,16 @@
 //!   cluster, or of one sample per cluster) the functions return an error that says why, and
 //!   [`evaluate`] reports the value as `None`; where scikit-learn returns a value (ARI of two
 //!   single-cluster labelings, silhouette 0 of a singleton) so do they.
-//! - The silhouette and Dunn's index are the only `O(n^2)` metrics; they use core's distance
-//!   kernels in tiles and core's chunking convention, so their bits do not depend on the thread
-//!   count. Above 10,000 samples [`evaluate`] computes both on the same seeded subset.
+//! - The silhouette and Dunn's index are the only `O(n^2)` metrics. With few features they run
+//!   on a fused register kernel (distance, root and sums in one pass, vectorised; the square
+//!   root is its bound), with many on core's matrix-product distances in tiles; the silhouette
+//!   also skips the pairs of clusters that cannot be a sample's nearest (exact bounds from the
+//!   cluster means). Every sum's order is set by the data's shape, so their bits do not depend
+//!   on the thread count. Above 10,000 samples [`evaluate`] computes both on the same seeded
+//!   subset.
+//! - [`evaluate`] shares the work of its metrics: one validation, one encoding of the labels,
+//!   one pass of per-cluster statistics for every index read from the cluster means, and one
+//!   contingency table for every external index.
 //!
 //! # Examples
 //!
