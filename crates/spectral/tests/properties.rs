@@ -281,3 +281,66 @@ fn predict_is_refused_and_the_model_reports_through_the_traits() {
     assert_eq!(back.labels(), m.labels());
     assert_eq!(sc.fit_predict_dyn(x.view(), 0).unwrap(), m.labels());
 }
+
+#[test]
+fn more_eigenvectors_than_clusters_with_kmeans_and_both_solver_names() {
+    let x = blobs(400, 2, 2, 3);
+    let p = SpectralClusteringParams {
+        n_components: Some(4),
+        ..params(2, Affinity::NearestNeighbors, AssignLabels::Kmeans)
+    };
+    let m = fit(&p, &x, 0);
+    assert_eq!(m.embedding().dim(), (400, 4));
+    assert_eq!(m.eigenvalues().len(), 4);
+    assert!(m.labels().iter().all(|&l| l < 2));
+    assert!(m.labels().contains(&1));
+    // scikit-learn's two solver names run the same solver here.
+    let lobpcg = SpectralClusteringParams {
+        eigen_solver: clusterlab_spectral::EigenSolver::Lobpcg,
+        ..p
+    };
+    assert_eq!(fit(&lobpcg, &x, 0), m);
+}
+
+#[test]
+fn degenerate_inputs_give_a_result_not_a_panic() {
+    let same = Array2::<f64>::from_elem((30, 2), 1.5);
+    let spread = blobs(12, 3, 2, 9);
+    let two = ndarray::array![[0.0, 0.0], [1.0, 1.0]];
+    let cases: Vec<(SpectralClusteringParams, &Array2<f64>)> = vec![
+        // Identical points: a complete graph (rbf) and ties everywhere (neighbours).
+        (params(3, Affinity::Rbf, AssignLabels::Kmeans), &same),
+        (
+            params(3, Affinity::NearestNeighbors, AssignLabels::ClusterQr),
+            &same,
+        ),
+        (
+            params(3, Affinity::NearestNeighbors, AssignLabels::Discretize),
+            &same,
+        ),
+        // Every affinity underflows to 0: no edges, every sample isolated.
+        (
+            SpectralClusteringParams {
+                gamma: 1e300,
+                ..params(2, Affinity::Rbf, AssignLabels::Discretize)
+            },
+            &spread,
+        ),
+        // As many clusters as samples; two samples.
+        (params(12, Affinity::Rbf, AssignLabels::ClusterQr), &spread),
+        (params(12, Affinity::Rbf, AssignLabels::Kmeans), &spread),
+        (
+            SpectralClusteringParams {
+                n_neighbors: 1,
+                ..params(2, Affinity::NearestNeighbors, AssignLabels::Kmeans)
+            },
+            &two,
+        ),
+    ];
+    for (p, x) in cases {
+        let m = fit(&p, x, 0);
+        assert_eq!(m.labels().len(), x.nrows());
+        assert!(m.labels().iter().all(|&l| l < p.n_clusters), "{p:?}");
+        assert!(m.eigenvalues().iter().all(|v| v.is_finite()), "{p:?}");
+    }
+}
