@@ -482,7 +482,7 @@ pub(crate) fn block_iteration(
     let mut residual = max_residual(lx.as_ref(), x.as_ref(), &values, k);
     let mut n_iter = 0;
     let (mut best, mut best_at) = (residual, 0);
-    while n_iter < max_iter && n_iter - best_at < STALL_STEPS {
+    loop {
         if residual <= tol {
             // Confirm with a fresh product: the carried one has the rounding of every step.
             lx = op.apply(x.as_ref());
@@ -490,6 +490,9 @@ pub(crate) fn block_iteration(
             if residual <= tol {
                 break;
             }
+        }
+        if n_iter >= max_iter || n_iter - best_at >= STALL_STEPS {
+            break;
         }
         n_iter += 1;
         let mut w = x.clone();
