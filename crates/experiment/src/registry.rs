@@ -74,6 +74,20 @@ impl Params for clusterlab_gmm::BayesianGaussianMixtureParams {
     }
 }
 
+impl Params for clusterlab_hierarchy::AgglomerativeParams {
+    type Config = clusterlab_hierarchy::Agglomerative;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
+impl Params for clusterlab_spectral::SpectralClusteringParams {
+    type Config = clusterlab_spectral::SpectralClustering;
+    fn validate(&self) -> clusterlab_core::Result<Self::Config> {
+        self.build()
+    }
+}
+
 impl Params for GaussianMixtureParams {
     type Config = clusterlab_gmm::GaussianMixture;
     fn validate(&self) -> clusterlab_core::Result<Self::Config> {
@@ -549,6 +563,93 @@ pub const BISECTING_KMEANS: Algorithm = Algorithm::new::<clusterlab_kmeans::Bise
     BISECTING_DOCS,
 );
 
+/// Agglomerative clustering's one score.
+const AGGLOMERATIVE_SCORES: &[ScoreSpec] = &[ScoreSpec {
+    name: "cut_height",
+    better: Better::Lower,
+    criterion: None,
+    plot: None,
+    description: "the height of the highest merge inside the K clusters (0 when every cluster \
+                  is one sample)",
+}];
+
+const AGGLOMERATIVE_DOCS: &[(&str, &str)] = &[
+    (
+        "linkage",
+        "What the merges minimise: ward (within-cluster variance, O(n) memory), complete or \
+         average (both keep the n(n-1)/2 pairwise distances) or single (minimum spanning tree, \
+         O(n) memory)",
+    ),
+    (
+        "metric",
+        "Distance between samples: euclidean (or l2); scikit-learn's other metrics are refused",
+    ),
+    (
+        "compute_distances",
+        "Accepted for scikit-learn compatibility; no effect (merge distances are always kept)",
+    ),
+];
+
+/// The agglomerative clustering descriptor.
+pub const AGGLOMERATIVE: Algorithm = Algorithm::new::<clusterlab_hierarchy::AgglomerativeParams>(
+    "agglomerative",
+    "Agglomerative clustering, as scikit-learn's AgglomerativeClustering: ward, complete, \
+     average or single linkage; the whole tree is kept",
+    Some("n_clusters"),
+    AGGLOMERATIVE_SCORES,
+    AGGLOMERATIVE_DOCS,
+);
+
+const SPECTRAL_DOCS: &[(&str, &str)] = &[
+    (
+        "affinity",
+        "How the graph is built: rbf (dense exp(-gamma ||x - y||^2), at most 5,000 samples) or \
+         nearest_neighbors (sparse k-nearest-neighbour connectivity)",
+    ),
+    (
+        "gamma",
+        "Kernel coefficient of the rbf affinity (> 0); smaller connects more",
+    ),
+    (
+        "n_neighbors",
+        "Neighbours of each sample, itself included, for nearest_neighbors (below n_samples); \
+         more connects more",
+    ),
+    (
+        "assign_labels",
+        "How labels are read from the embedding: kmeans, discretize or cluster_qr \
+         (deterministic)",
+    ),
+    (
+        "n_init",
+        "K-means restarts on the embedding (assign_labels = kmeans); the lowest inertia wins",
+    ),
+    (
+        "eigen_solver",
+        "scikit-learn's name: arpack or lobpcg (both run clusterlab's shift-invert block \
+         solver); amg is refused",
+    ),
+    (
+        "n_components",
+        "Eigenvectors in the embedding (default n_clusters; must equal it for discretize and \
+         cluster_qr)",
+    ),
+    (
+        "eigen_tol",
+        "Eigensolver tolerance on ||L v - lambda v||: auto (1e-11) or a number >= 0",
+    ),
+];
+
+/// The spectral clustering descriptor.
+pub const SPECTRAL: Algorithm = Algorithm::new::<clusterlab_spectral::SpectralClusteringParams>(
+    "spectral",
+    "Spectral clustering, as scikit-learn's SpectralClustering: a normalized-Laplacian \
+     embedding of an rbf or nearest-neighbour graph, then kmeans, discretize or cluster_qr",
+    Some("n_clusters"),
+    &[],
+    SPECTRAL_DOCS,
+);
+
 /// The variational mixture's scores.
 const BAYESIAN_GMM_SCORES: &[ScoreSpec] = &[
     ScoreSpec {
@@ -680,7 +781,16 @@ const GMM_SCORES: &[ScoreSpec] = &[
 ];
 
 /// The algorithms clusterlab ships, in the order of the docs and of the result columns.
-pub static BUILTIN: [Algorithm; 6] = [KMEANS, GMM, XMEANS, GMEANS, BISECTING_KMEANS, BAYESIAN_GMM];
+pub static BUILTIN: [Algorithm; 8] = [
+    KMEANS,
+    GMM,
+    XMEANS,
+    GMEANS,
+    BISECTING_KMEANS,
+    BAYESIAN_GMM,
+    AGGLOMERATIVE,
+    SPECTRAL,
+];
 
 /// A list of algorithms: what a grid may name.
 #[derive(Debug, Clone, Copy)]
@@ -823,14 +933,17 @@ mod tests {
     #[test]
     fn every_algorithm_refuses_a_typo_naming_the_key() {
         for a in Registry::builtin().all() {
+            // Each algorithm's first documented parameter, its last letter doubled.
+            let param = a.param_docs[0].0;
+            let typo = format!("{param}{}", &param[param.len() - 1..]);
             let mut t = minimal(a);
-            t.insert("max_iterr".into(), 3.into());
+            t.insert(typo.clone(), 3.into());
             let Err(BuildError::Parse { key, error }) = a.build(t) else {
                 panic!("{} accepted a typo", a.name);
             };
-            assert_eq!(key, "max_iterr");
+            assert_eq!(key, typo);
             let msg = crate::text::with_suggestion(error.message());
-            assert!(msg.contains("did you mean `max_iter`?"), "{msg}");
+            assert!(msg.contains(&format!("did you mean `{param}`?")), "{msg}");
         }
     }
 
@@ -948,7 +1061,8 @@ mod tests {
                 "icl",
                 "n_clusters",
                 "elbo",
-                "effective_n_components"
+                "effective_n_components",
+                "cut_height"
             ]
         );
     }

@@ -1031,7 +1031,7 @@ pub(crate) fn gallery(
         column_labels: columns.iter().map(|k| palette.label(k)).collect(),
         row_labels,
         panels,
-        size: (150 + 230 * n_cols, 90 + 215 * n_rows),
+        size: (130 + 200 * n_cols, 80 + 190 * n_rows),
     })
 }
 

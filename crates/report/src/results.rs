@@ -208,7 +208,9 @@ pub(crate) fn read_best_k(dir: &Path) -> Result<Option<Vec<BestKRow>>> {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ModelFile {
     pub labels: Vec<usize>,
-    #[serde(default)]
+    /// Empty for models without centers (a hierarchy, a graph partition), whose file says
+    /// `null`.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub centers: Vec<Vec<f64>>,
     #[serde(default)]
     pub covariances: Option<Vec<Vec<Vec<f64>>>>,
@@ -218,6 +220,13 @@ impl ModelFile {
     pub fn read(path: &Path) -> Result<Self> {
         read_json(path)
     }
+}
+
+/// A JSON `null` read as an empty list.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<Vec<f64>>, D::Error> {
+    Ok(Option::<Vec<Vec<f64>>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Reads the fields of a JSON file that `T` takes.

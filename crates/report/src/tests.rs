@@ -988,6 +988,10 @@ kind = "kmeans"
 kind = "gmm"
 covariance_type = "full"
 
+[[model]]
+kind = "agglomerative"
+linkage = "single"
+
 [grid]
 k = [2, 3]
 seed = [1, 0]
@@ -1003,7 +1007,8 @@ kind = "gallery"
     let spec = PlotSpec::new(PlotKind::Gallery);
     let figure = figures::gallery(&fx.dir, &spec, "x", &palette).unwrap();
     assert_eq!(figure.row_labels, ["moons", "blobs", "uniform"]);
-    assert_eq!(figure.column_labels, ["kmeans", "gmm"]);
+    // A model without centers (its file says `null`) has its column too.
+    assert_eq!(figure.column_labels, ["kmeans", "gmm", "agglomerative"]);
     let corner = |r: usize, c: usize| figure.panels[r][c].as_ref().unwrap().corner.clone();
     // The data's own number of classes (moons 2, blobs 3); no truth: the smallest K.
     assert_eq!(corner(0, 0)[0], "K = 2");
