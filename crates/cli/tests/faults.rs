@@ -272,3 +272,102 @@ fn a_fit_that_does_not_converge_is_said_and_recorded() {
     );
     assert_eq!(v["converged"], false);
 }
+
+/// The algorithms of issue 15 through `clusterlab fit`, each parameter a flag named after it:
+/// JSON with one label per sample in 0..K, as `fit kmeans` writes.
+#[test]
+fn every_new_algorithm_fits_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("blobs.csv");
+    let made = bin()
+        .args([
+            "data",
+            "blobs",
+            "--n-samples",
+            "120",
+            "--centers",
+            "3",
+            "--seed",
+            "1",
+            "--out",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let runs: [&[&str]; 5] = [
+        &[
+            "bisecting-kmeans",
+            "--bisecting-strategy",
+            "largest_cluster",
+        ],
+        &[
+            "bayesian-gmm",
+            "--weight-concentration-prior-type",
+            "dirichlet_distribution",
+        ],
+        &["agglomerative", "--linkage", "average"],
+        &[
+            "spectral",
+            "--affinity",
+            "nearest_neighbors",
+            "--n-neighbors",
+            "8",
+        ],
+        &[
+            "spectral",
+            "--assign-labels",
+            "cluster_qr",
+            "--gamma",
+            "0.5",
+        ],
+    ];
+    for args in runs {
+        let json = tmp.path().join("fit.json");
+        let fit = bin()
+            .arg("fit")
+            .args(args)
+            .args(["--k", "3", "--seed", "2", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&json)
+            .output()
+            .unwrap();
+        assert!(
+            fit.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&fit.stderr)
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+        let labels = v["labels"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{args:?}: {v}"));
+        assert_eq!(labels.len(), 120, "{args:?}");
+        assert!(
+            labels.iter().all(|l| l.as_u64().is_some_and(|l| l < 3)),
+            "{args:?}"
+        );
+    }
+    let bad = bin()
+        .args([
+            "fit",
+            "agglomerative",
+            "--k",
+            "3",
+            "--linkage",
+            "ward",
+            "--metric",
+            "cosine",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("euclidean"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
