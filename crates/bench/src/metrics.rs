@@ -39,6 +39,10 @@ pub struct Args {
     /// metric, instead of the silhouette against scikit-learn.
     #[arg(long)]
     after_fit: bool,
+    /// With --after-fit: the silhouette's (and Dunn's) sample size instead of the runner's
+    /// default (10,000 above 10,000 samples), to see what another default would cost.
+    #[arg(long, requires = "after_fit")]
+    silhouette_sample: Option<usize>,
 }
 
 /// A scratch folder for the `.npy` files, removed on drop.
@@ -193,7 +197,10 @@ fn after_fit(args: &Args) -> anyhow::Result<()> {
     // silhouette's sample drawn from the cell's seed above 10,000 samples.
     let seed = 0;
     let defaults = Metric::defaults(true);
-    let opts = EvaluateOptions::default_for(n, seed);
+    let mut opts = EvaluateOptions::default_for(n, seed);
+    if let Some(size) = args.silhouette_sample {
+        opts.silhouette_sample_size = Some(size);
+    }
     println!(
         "metrics after a fit: n = {n}, d = {d}, 4 blobs (make_blobs, seed 0), K-means K = 4, \
          silhouette sample {:?}, min of {} runs",
