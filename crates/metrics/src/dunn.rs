@@ -39,7 +39,8 @@ use crate::{
 /// With `sample`, it is computed on the same seeded subset the silhouette would use
 /// ([`crate::silhouette_score`]), since every pair of samples is visited: time is `O(m^2 d)`
 /// for the `m` samples used, memory `O(m d)`. [`crate::evaluate`] samples above
-/// [`crate::DEFAULT_SILHOUETTE_EXACT_LIMIT`] samples, as for the silhouette.
+/// [`crate::DEFAULT_SILHOUETTE_EXACT_LIMIT`] samples, as for the silhouette (a sample of
+/// [`crate::DEFAULT_SILHOUETTE_SAMPLE`]).
 ///
 /// # Errors
 ///

@@ -70,6 +70,31 @@ pub struct SilhouetteSample {
     pub seed: u64,
 }
 
+impl SilhouetteSample {
+    /// The samples drawn from `n`, in increasing order: `size` of them, or all when `size`
+    /// is at least `n`. The one place the draw is made, so that a plot of the sampled
+    /// silhouettes shows the very samples the score used.
+    ///
+    /// ```
+    /// use clusterlab_metrics::SilhouetteSample;
+    /// let s = SilhouetteSample { size: 3, seed: 7 };
+    /// let idx = s.indices(10);
+    /// assert_eq!(idx.len(), 3);
+    /// assert!(idx.windows(2).all(|w| w[0] < w[1]));
+    /// assert_eq!(idx, s.indices(10), "the seed fixes the draw");
+    /// assert_eq!(SilhouetteSample { size: 20, seed: 7 }.indices(4), [0, 1, 2, 3]);
+    /// ```
+    pub fn indices(&self, n: usize) -> Vec<usize> {
+        if self.size >= n {
+            return (0..n).collect();
+        }
+        let mut idx =
+            sample_indices(&mut clusterlab_core::seed::rng(self.seed), n, self.size).into_vec();
+        idx.sort_unstable();
+        idx
+    }
+}
+
 /// Mean silhouette coefficient of all samples (scikit-learn's `silhouette_score`, Euclidean).
 ///
 /// With `sample`, the mean over a seeded random subset of `sample.size` samples, the silhouettes
@@ -142,9 +167,7 @@ pub(crate) fn on_sample<R>(
             "must be at least 1 (or none for the exact value)",
         )),
         Some(smp) if smp.size < n => {
-            let mut idx =
-                sample_indices(&mut clusterlab_core::seed::rng(smp.seed), n, smp.size).into_vec();
-            idx.sort_unstable();
+            let idx = smp.indices(n);
             let sub = x.select(Axis(0), &idx);
             let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
             f(sub.view(), &sub_labels)

@@ -71,8 +71,8 @@ pub mod stability;
 
 pub use dunn::dunn_score;
 pub use evaluate::{
-    DEFAULT_SILHOUETTE_EXACT_LIMIT, EvaluateOptions, Metric, MetricsReport, evaluate,
-    evaluate_metrics,
+    DEFAULT_SILHOUETTE_EXACT_LIMIT, DEFAULT_SILHOUETTE_SAMPLE, EvaluateOptions, Metric,
+    MetricsReport, evaluate, evaluate_metrics,
 };
 pub use external::{
     adjusted_mutual_info_score, adjusted_rand_score, completeness_score,

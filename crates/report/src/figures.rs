@@ -12,9 +12,11 @@ use clusterlab_experiment::{
     plots::{AxisValue, PlotSpec, ScatterSource, ScatterSpec, TraceSpec},
     schema::{BestKRow, group_text},
 };
-use clusterlab_metrics::{DEFAULT_SILHOUETTE_EXACT_LIMIT, select::Criterion, silhouette_samples};
+use clusterlab_metrics::{
+    DEFAULT_SILHOUETTE_EXACT_LIMIT, DEFAULT_SILHOUETTE_SAMPLE, SilhouetteSample, select::Criterion,
+    silhouette_samples,
+};
 use plotters::style::RGBColor;
-use rand::seq::index::sample as sample_indices;
 
 use crate::{
     draw::{
@@ -542,7 +544,7 @@ fn cell_files(
 /// The silhouette "knife" plot of the cell a scatter plot shows: every sample's silhouette,
 /// sorted within its cluster, clusters coloured as in the scatter plot, a dashed line at the
 /// mean. Above [`DEFAULT_SILHOUETTE_EXACT_LIMIT`] samples, the silhouettes of the seeded
-/// subset the runner scored (same size, same seed, same draw), so that the line is at
+/// subset the runner scored ([`DEFAULT_SILHOUETTE_SAMPLE`] samples, the same draw), so that the line is at
 /// runs.csv's silhouette. `Ok(None)` when the silhouette is not defined (fewer than two
 /// clusters, or as many as samples).
 pub(crate) fn silhouette(
@@ -557,16 +559,13 @@ pub(crate) fn silhouette(
     let (data, m) = cell_files(dir, spec, s, model, *k, *seed)?;
     let n = m.labels.len();
     let (x, labels, note) = if n > DEFAULT_SILHOUETTE_EXACT_LIMIT {
-        let mut idx = sample_indices(
-            &mut clusterlab_core::seed::rng(*seed),
-            n,
-            DEFAULT_SILHOUETTE_EXACT_LIMIT,
-        )
-        .into_vec();
-        idx.sort_unstable();
+        let idx = SilhouetteSample {
+            size: DEFAULT_SILHOUETTE_SAMPLE,
+            seed: *seed,
+        }
+        .indices(n);
         let labels: Vec<usize> = idx.iter().map(|&i| m.labels[i]).collect();
-        let note =
-            format!(" ({DEFAULT_SILHOUETTE_EXACT_LIMIT} of {n} samples, drawn with seed {seed})");
+        let note = format!(" ({DEFAULT_SILHOUETTE_SAMPLE} of {n} samples, drawn with seed {seed})");
         (data.x.select(Axis(0), &idx), labels, note)
     } else {
         (data.x.clone(), m.labels.clone(), String::new())

@@ -717,9 +717,9 @@ seed = [5]
         .unwrap()
         .unwrap();
     let n: usize = knife.clusters.iter().map(|c| c.2.len()).sum();
-    assert_eq!(n, 10_000);
+    assert_eq!(n, clusterlab_metrics::DEFAULT_SILHOUETTE_SAMPLE);
     assert!(
-        knife.title.contains("10000 of 10050 samples"),
+        knife.title.contains("5000 of 10050 samples"),
         "{}",
         knife.title
     );
