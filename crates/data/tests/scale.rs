@@ -12,15 +12,14 @@ fn root() -> &'static Path {
 #[test]
 fn standard_scaling_matches_scikit_learns_standard_scaler_on_wine() {
     let source: CsvSource =
-        toml::from_str("path = \"../../experiments/data/wine.csv\"\nscale = \"standard\"")
-            .unwrap();
+        toml::from_str("path = \"../../experiments/data/wine.csv\"\nscale = \"standard\"").unwrap();
     assert_eq!(source.scale, Scale::Standard);
     let data = source.read(root()).unwrap();
     let detailed = source.read_detailed(root()).unwrap();
     assert_eq!(detailed.data.x(), data.x(), "both readers scale");
     assert_eq!(data.labels().map(<[usize]>::len), Some(178), "labels kept");
-    let expected = std::fs::read_to_string(root().join("tests/fixtures/wine_standard_scaled.csv"))
-        .unwrap();
+    let expected =
+        std::fs::read_to_string(root().join("tests/fixtures/wine_standard_scaled.csv")).unwrap();
     let mut rows = 0;
     for (line, row) in expected.lines().zip(data.x().rows()) {
         let want: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();

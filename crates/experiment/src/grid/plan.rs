@@ -535,7 +535,7 @@ impl GridFile {
             if !used {
                 problems.push(src.problem(
                     &key.span,
-                    &format!("data.{}", key.name),
+                    format!("data.{}", key.name),
                     format!(
                         "[data.{0}] sets keys for `{0}` datasets, but the grid has none",
                         key.name
