@@ -232,8 +232,10 @@ fn python_env(root: &Path) -> Result<(), String> {
 }
 
 /// The README's images: (experiment, plot file under its `plots/`, name under `docs/img/`).
-const DOC_IMAGES: [(&str, &str, &str); 6] = [
+const DOC_IMAGES: [(&str, &str, &str); 8] = [
     ("k_sweep", "elbow.png", "elbow.png"),
+    ("shapes", "gallery.png", "shapes_gallery.png"),
+    ("k_sweep", "trace.png", "trace.png"),
     ("k_sweep", "selection.png", "selection.png"),
     ("k_sweep", "agreement.png", "agreement.png"),
     ("tutorial", "scatter_truth.png", "tutorial_truth.png"),
@@ -263,7 +265,7 @@ fn docs(root: &Path, args: &[OsString]) -> Result<(), String> {
         _ => return Err("usage: cargo xtask docs [--check]".into()),
     };
     let out = target_dir(root).join("docs-results");
-    for grid in ["k_sweep", "tutorial"] {
+    for grid in ["k_sweep", "tutorial", "shapes"] {
         forward(
             root,
             &"run".into(),
