@@ -70,6 +70,40 @@ impl<'a> Data<'a> {
     }
 }
 
+/// The responsibilities (posterior probability of each of the `k` components) of every row of
+/// `x` under `est`, `n x k`: `predict_proba` of both mixtures.
+pub(crate) fn responsibilities(
+    est: &Estimator,
+    x: &[f64],
+    d: usize,
+    k: usize,
+) -> clusterlab_core::Result<Array2<f64>> {
+    let parts = map_chunks(x, d, k, |_, xc, s| {
+        let m = xc.len() / d;
+        let mut wlp = vec![0.0; m * k];
+        kernels::weighted_log_prob_into(est, xc, &mut s.kernel, &mut wlp);
+        kernels::responsibilities_in_place(&mut wlp, k, &mut s.lpn[..m]);
+        wlp
+    });
+    let n = x.len() / d.max(1);
+    Array2::from_shape_vec((n, k), parts.concat())
+        .map_err(|e| clusterlab_core::Error::Numerical(e.to_string()))
+}
+
+/// The log-sum-exp over the `k` components of the weighted log-densities of every row of `x`
+/// under `est`: `score_samples` of both mixtures.
+pub(crate) fn log_sum_exp_rows(est: &Estimator, x: &[f64], d: usize, k: usize) -> Array1<f64> {
+    let parts = map_chunks(x, d, k, |_, xc, s| {
+        let m = xc.len() / d;
+        let wlp = &mut s.wlp[..m * k];
+        kernels::weighted_log_prob_into(est, xc, &mut s.kernel, wlp);
+        wlp.chunks_exact(k)
+            .map(kernels::log_sum_exp)
+            .collect::<Vec<f64>>()
+    });
+    Array1::from(parts.concat())
+}
+
 /// Applies `f` (first row, rows) to every chunk of [`chunk_rows`] rows of `x` in parallel, with
 /// a scratch buffer for `k` components, and returns the results in chunk order.
 pub(crate) fn map_chunks<T: Send>(

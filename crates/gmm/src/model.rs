@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     GaussianMixture,
     arrays::{CovarianceArray, CovarianceType, NestedArray},
-    em::{Data, Run, map_chunks},
+    em::{Data, Run, log_sum_exp_rows, map_chunks, responsibilities},
     kernels::{self, Estimator},
     linalg,
 };
@@ -232,33 +232,18 @@ impl GaussianMixtureModel {
     /// Posterior probability of each component for every row of `x` (`n x k`).
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let x = self.check_x(x)?;
-        let (k, d) = (self.k(), self.d());
-        let est = self.estimator();
-        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
-            let m = xc.len() / d;
-            let mut wlp = vec![0.0; m * k];
-            kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, &mut wlp);
-            kernels::responsibilities_in_place(&mut wlp, k, &mut s.lpn[..m]);
-            wlp
-        });
-        Array2::from_shape_vec((x.nrows(), k), parts.concat())
-            .map_err(|e| Error::Numerical(e.to_string()))
+        responsibilities(&self.estimator(), contiguous(&x), self.d(), self.k())
     }
 
     /// Log-likelihood `log p(x_i)` of every row of `x`.
     pub fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let x = self.check_x(x)?;
-        let (k, d) = (self.k(), self.d());
-        let est = self.estimator();
-        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
-            let m = xc.len() / d;
-            let wlp = &mut s.wlp[..m * k];
-            kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, wlp);
-            wlp.chunks_exact(k)
-                .map(kernels::log_sum_exp)
-                .collect::<Vec<f64>>()
-        });
-        Ok(Array1::from(parts.concat()))
+        Ok(log_sum_exp_rows(
+            &self.estimator(),
+            contiguous(&x),
+            self.d(),
+            self.k(),
+        ))
     }
 
     /// Mean log-likelihood of the rows of `x`.

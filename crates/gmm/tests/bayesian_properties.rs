@@ -380,7 +380,7 @@ fn plugs_in_as_a_clusterer() {
     assert_eq!(m.labels().len(), 120);
     assert_eq!(m.centers().unwrap().dim(), (5, 2));
     assert_eq!(m.covariances().unwrap().len(), 5);
-    assert_eq!(m.trace().unwrap().objective, "lower_bound");
+    assert_eq!(m.trace().unwrap().objective, "elbo");
     let json = m.to_json();
     for key in [
         "weights",

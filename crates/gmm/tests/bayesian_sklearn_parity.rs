@@ -282,12 +282,12 @@ fn check_case(
 
     // The registry's view of the same fit.
     let s = m.summary();
-    assert_eq!(s.score("lower_bound"), Some(m.lower_bound()));
+    assert_eq!(s.score("elbo"), Some(m.lower_bound()));
     assert_eq!(s.n_iter, m.n_iter());
     let trace = m.trace().unwrap();
     assert_eq!(
         (trace.objective, trace.values),
-        ("lower_bound", m.lower_bounds())
+        ("elbo", m.lower_bounds())
     );
     let effective = m.weights().iter().filter(|w| **w > 0.01).count();
     assert_eq!(s.score("effective_n_components"), Some(effective as f64));

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     arrays::{CovarianceArray, CovarianceType, NestedArray},
-    em::{Data, map_chunks},
+    em::{Data, log_sum_exp_rows, map_chunks, responsibilities},
     kernels::{self, Estimator},
     model::argmax,
 };
@@ -395,34 +395,19 @@ impl BayesianGaussianMixtureModel {
     /// `predict_proba`).
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let x = self.check_x(x)?;
-        let (k, d) = (self.k(), self.d());
-        let est = self.estimator();
-        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
-            let m = xc.len() / d;
-            let mut wlp = vec![0.0; m * k];
-            kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, &mut wlp);
-            kernels::responsibilities_in_place(&mut wlp, k, &mut s.lpn[..m]);
-            wlp
-        });
-        Array2::from_shape_vec((x.nrows(), k), parts.concat())
-            .map_err(|e| Error::Numerical(e.to_string()))
+        responsibilities(&self.estimator(), contiguous(&x), self.d(), self.k())
     }
 
     /// scikit-learn's `score_samples`: the log-sum-exp over components of the variational
     /// weighted log-densities of every row of `x` (not a normalised density).
     pub fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let x = self.check_x(x)?;
-        let (k, d) = (self.k(), self.d());
-        let est = self.estimator();
-        let parts = map_chunks(contiguous(&x), d, k, |_, xc, s| {
-            let m = xc.len() / d;
-            let wlp = &mut s.wlp[..m * k];
-            kernels::weighted_log_prob_into(&est, xc, &mut s.kernel, wlp);
-            wlp.chunks_exact(k)
-                .map(kernels::log_sum_exp)
-                .collect::<Vec<f64>>()
-        });
-        Ok(Array1::from(parts.concat()))
+        Ok(log_sum_exp_rows(
+            &self.estimator(),
+            contiguous(&x),
+            self.d(),
+            self.k(),
+        ))
     }
 
     /// The mean of [`score_samples`](Self::score_samples) (scikit-learn's `score`).
