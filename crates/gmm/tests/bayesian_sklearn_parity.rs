@@ -285,10 +285,7 @@ fn check_case(
     assert_eq!(s.score("elbo"), Some(m.lower_bound()));
     assert_eq!(s.n_iter, m.n_iter());
     let trace = m.trace().unwrap();
-    assert_eq!(
-        (trace.objective, trace.values),
-        ("elbo", m.lower_bounds())
-    );
+    assert_eq!((trace.objective, trace.values), ("elbo", m.lower_bounds()));
     let effective = m.weights().iter().filter(|w| **w > 0.01).count();
     assert_eq!(s.score("effective_n_components"), Some(effective as f64));
 
