@@ -410,12 +410,7 @@ pub(crate) fn scatter(
         }
     };
     let d = data.features.len();
-    // Wider data are seen on their plane of most spread (see `pca`), not on two columns.
-    let pca = if d > 2 {
-        Projection::principal(data.x.view())
-    } else {
-        None
-    };
+    let (pca, points) = plane(&data);
     let features_note = match (d, &pca) {
         (1, _) => " (1 feature, drawn on a line)".to_string(),
         (2, _) => String::new(),
@@ -429,23 +424,7 @@ pub(crate) fn scatter(
             row.get(1).copied().unwrap_or(0.0),
         ),
     };
-    let points: Vec<(f64, f64)> = match &pca {
-        Some(p) => data
-            .x
-            .rows()
-            .into_iter()
-            .map(|r| p.point(&r.to_vec()))
-            .collect(),
-        None => data.points.clone(),
-    };
-    let mut groups: Vec<(RGBColor, Vec<(f64, f64)>)> = (0..n_colors)
-        .map(|c| (label_color(c, n_colors), Vec::new()))
-        .collect();
-    for (p, l) in points.iter().zip(&labels) {
-        if let Some(g) = groups.get_mut(*l) {
-            g.1.push(*p);
-        }
-    }
+    let groups = by_label(&points, &labels, n_colors);
     let mut legend: Vec<LegendEntry> = if n_colors <= 12 {
         groups
             .iter()
@@ -947,18 +926,7 @@ pub(crate) fn gallery(
             .labels
             .as_ref()
             .map(|l| l.iter().collect::<BTreeSet<_>>().len());
-        let pca = (data.features.len() > 2)
-            .then(|| Projection::principal(data.x.view()))
-            .flatten();
-        let points: Vec<(f64, f64)> = match &pca {
-            Some(p) => data
-                .x
-                .rows()
-                .into_iter()
-                .map(|r| p.point(&r.to_vec()))
-                .collect(),
-            None => data.points.clone(),
-        };
+        let (_, points) = plane(&data);
         let label = runs
             .rows
             .iter()
@@ -1000,14 +968,7 @@ pub(crate) fn gallery(
             let model =
                 ModelFile::read(&dir.join("models").join(format!("{}.json", cell.cell_id)))?;
             let n_colors = model.labels.iter().max().map_or(1, |m| m + 1).max(cell.k);
-            let mut groups: Vec<(RGBColor, Vec<(f64, f64)>)> = (0..n_colors)
-                .map(|c| (label_color(c, n_colors), Vec::new()))
-                .collect();
-            for (p, l) in points.iter().zip(&model.labels) {
-                if let Some(g) = groups.get_mut(*l) {
-                    g.1.push(*p);
-                }
-            }
+            let groups = by_label(&points, &model.labels, n_colors);
             let mut corner = vec![format!("K = {}", cell.k)];
             if let Some(ari) = cell.scores.get("ari") {
                 // No "-0.00": a chance-level ARI is 0.
@@ -1032,6 +993,36 @@ pub(crate) fn gallery(
         panels,
         size: (130 + 200 * n_cols, 80 + 190 * n_rows),
     })
+}
+
+/// Where each sample is drawn: data of more than two features on their plane of most spread
+/// (see `pca`, with the projection), not on two columns; others as they are.
+fn plane(data: &DataFile) -> (Option<Projection>, Vec<(f64, f64)>) {
+    let pca = (data.features.len() > 2)
+        .then(|| Projection::principal(data.x.view()))
+        .flatten();
+    let points = match &pca {
+        Some(p) => data
+            .x
+            .rows()
+            .into_iter()
+            .map(|r| p.point(&r.to_vec()))
+            .collect(),
+        None => data.points.clone(),
+    };
+    (pca, points)
+}
+
+/// The points of each of `n` labels, in the label's colour (a label out of range is left out).
+fn by_label(points: &[(f64, f64)], labels: &[usize], n: usize) -> Vec<(RGBColor, Vec<(f64, f64)>)> {
+    let mut groups: Vec<(RGBColor, Vec<(f64, f64)>)> =
+        (0..n).map(|c| (label_color(c, n), Vec::new())).collect();
+    for (p, l) in points.iter().zip(labels) {
+        if let Some(g) = groups.get_mut(*l) {
+            g.1.push(*p);
+        }
+    }
+    groups
 }
 
 /// A fit time as the corner of a gallery panel shows it: `12 ms`, `1.3 s`.
