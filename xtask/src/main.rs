@@ -235,7 +235,7 @@ fn python_env(root: &Path) -> Result<(), String> {
 const DOC_IMAGES: [(&str, &str, &str); 8] = [
     ("k_sweep", "elbow.png", "elbow.png"),
     ("shapes", "gallery.png", "shapes_gallery.png"),
-    ("k_sweep", "trace.png", "trace.png"),
+    ("k_sweep", "trace_all.png", "trace.png"),
     ("k_sweep", "selection.png", "selection.png"),
     ("k_sweep", "agreement.png", "agreement.png"),
     ("tutorial", "scatter_truth.png", "tutorial_truth.png"),

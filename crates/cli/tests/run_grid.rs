@@ -675,7 +675,7 @@ fn the_wine_grid_votes_for_its_three_classes() {
     assert!(!pick("gmeans", "", "gmeans").is_empty());
     for plot in [
         "agreement.png",
-        "trace_k2-3-6.png",
+        "trace_all_k2-3-6.png",
         "silhouette_kmeans_k3.png",
         "scatter_truth.png",
     ] {
@@ -683,7 +683,7 @@ fn the_wine_grid_votes_for_its_three_classes() {
     }
     let report = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        report.contains("trace_k2-3-6"),
+        report.contains("trace_all_k2-3-6"),
         "the report shows the traces"
     );
 }

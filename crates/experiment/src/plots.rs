@@ -324,8 +324,8 @@ impl PlotSpec {
     }
 
     /// The file name (without extension) of this plot under `plots/`: `elbow`, `selection`,
-    /// `criteria`, `scatter_truth`, `scatter_<model>_k<k>_seed<seed>`, `trace` (with
-    /// `_<model>`, `_k<k>-<k>...` and `_seed<seed>` for the keys given), each pinned axis
+    /// `criteria`, `scatter_truth`, `scatter_<model>_k<k>_seed<seed>`, `trace_<model>` (or
+    /// `trace_all`, then `_k<k>-<k>...` and `_seed<seed>` for the keys given), each pinned axis
     /// adding `_<axis>-<value>`, made [file-safe](crate::text::file_safe).
     ///
     /// ```
@@ -336,14 +336,13 @@ impl PlotSpec {
     ///     ..TraceSpec::default()
     /// }));
     /// assert_eq!(spec.file_stem(), "trace_kmeans_k3-4");
+    /// let every_model = PlotSpec::new(PlotKind::Trace(TraceSpec::default()));
+    /// assert_eq!(every_model.file_stem(), "trace_all");
     /// ```
     pub fn file_stem(&self) -> String {
         let stem = match &self.kind {
             PlotKind::Trace(t) => {
-                let mut stem = "trace".to_string();
-                if let Some(model) = &t.model {
-                    stem.push_str(&format!("_{model}"));
-                }
+                let mut stem = format!("trace_{}", t.model.as_deref().unwrap_or("all"));
                 if !t.ks.is_empty() {
                     let ks: Vec<String> = t.ks.iter().map(usize::to_string).collect();
                     stem.push_str(&format!("_k{}", ks.join("-")));
@@ -879,9 +878,9 @@ mod tests {
         assert_eq!(
             stems,
             [
-                "trace",
+                "trace_all",
                 "trace_gmm_k2-4_seed1_covariance_type-full",
-                "trace_k3"
+                "trace_all_k3"
             ]
         );
         let written = toml::to_string(&Grid {
