@@ -8,6 +8,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use clusterlab_metrics::select::{Criterion, Direction};
+
 use crate::{
     companions,
     error::{PlotError, Result},
@@ -150,7 +152,13 @@ fn verdicts(dir: &Path) -> String {
         if let Some(sil) = pick("silhouette") {
             parts.push(format!("the best silhouette is at {}", k(sil.best_k)));
         }
-        for found in ["xmeans", "gmeans"] {
+        // The criteria that read a K the model found itself (X-means, G-means, the
+        // variational mixture's effective K).
+        let found_k = Criterion::ALL
+            .into_iter()
+            .filter(|c| c.direction() == Direction::Found)
+            .map(Criterion::name);
+        for found in found_k {
             if let Some(f) = pick(found) {
                 parts.push(format!("{found} found {}", k(f.best_k)));
             }
