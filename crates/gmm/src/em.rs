@@ -285,25 +285,14 @@ impl GaussianMixture {
         let mean: Vec<f64> = (0..d)
             .map(|j| data.x.iter().skip(j).step_by(d).sum::<f64>() / n as f64)
             .collect();
-        let shift: Vec<f64> = (0..k).flat_map(|_| mean.iter().copied()).collect();
-        let ct = p.covariance_type;
-        let resp_s = contiguous(&resp);
-        let parts = map_chunks(data.x, d, k, |lo, xc, s| {
-            let m = xc.len() / d;
-            let mut st = Stats::zeros(ct, k, d);
-            kernels::accumulate_stats(
-                ct,
-                xc,
-                &resp_s[lo * k..(lo + m) * k],
-                &shift,
-                &mut s.kernel,
-                &mut st,
-            );
-            st
-        });
-        let stats = sum_stats(ct, k, d, &parts);
-        let (weights, means, covariances) =
-            estimate_parameters(ct, &stats, &shift, &data.gram, p.reg_covar, d);
+        let (weights, means, covariances) = estimate_from_responsibilities(
+            data,
+            contiguous(&resp),
+            &mean,
+            p.covariance_type,
+            k,
+            p.reg_covar,
+        );
         let weights = match &self.weights_init {
             Some(w) => w.clone(),
             None => weights / n as f64,
@@ -413,6 +402,37 @@ pub(crate) fn sum_stats(ct: CovarianceType, k: usize, d: usize, parts: &[Stats])
         total.add(p);
     }
     total
+}
+
+/// scikit-learn's `_estimate_gaussian_parameters` from responsibilities `resp` (`n x k`, row
+/// major): each component's weight (`nk`), mean and covariance, the second moments taken about
+/// `mean` (the data's mean, which keeps this one-off estimate free of cancellation). The first
+/// M-step of both mixtures.
+pub(crate) fn estimate_from_responsibilities(
+    data: &Data<'_>,
+    resp: &[f64],
+    mean: &[f64],
+    ct: CovarianceType,
+    k: usize,
+    reg_covar: f64,
+) -> (Array1<f64>, Array2<f64>, CovarianceArray) {
+    let d = data.d;
+    let shift: Vec<f64> = (0..k).flat_map(|_| mean.iter().copied()).collect();
+    let parts = map_chunks(data.x, d, k, |lo, xc, s| {
+        let m = xc.len() / d;
+        let mut st = Stats::zeros(ct, k, d);
+        kernels::accumulate_stats(
+            ct,
+            xc,
+            &resp[lo * k..(lo + m) * k],
+            &shift,
+            &mut s.kernel,
+            &mut st,
+        );
+        st
+    });
+    let stats = sum_stats(ct, k, d, &parts);
+    estimate_parameters(ct, &stats, &shift, &data.gram, reg_covar, d)
 }
 
 /// scikit-learn's `_estimate_gaussian_parameters`: `nk` (with its `10 eps`), means and

@@ -25,7 +25,9 @@ use super::{
 };
 use crate::{
     arrays::{CovarianceArray, CovarianceType},
-    em::{Data, estimate_parameters, map_chunks, precision_cholesky, sum_stats},
+    em::{
+        Data, estimate_from_responsibilities, estimate_parameters, map_chunks, precision_cholesky,
+    },
     kernels::{self, Estimator, Stats},
 };
 
@@ -195,29 +197,19 @@ impl BayesianGaussianMixture {
         resp: ArrayView2<'_, f64>,
     ) -> Result<VbState> {
         let ct = self.params.covariance_type;
-        let (k, d) = (self.params.n_components, data.d);
+        let k = self.params.n_components;
         // Second moments about the data's mean keep the one-off estimate free of cancellation
         // (the iterations take them about the current means).
         let mean = data_mean(data);
-        let shift: Vec<f64> = (0..k).flat_map(|_| mean.iter().copied()).collect();
         let resp = resp.as_standard_layout();
-        let rs = contiguous(&resp);
-        let parts = map_chunks(data.x, d, k, |lo, xc, s| {
-            let m = xc.len() / d;
-            let mut st = Stats::zeros(ct, k, d);
-            kernels::accumulate_stats(
-                ct,
-                xc,
-                &rs[lo * k..(lo + m) * k],
-                &shift,
-                &mut s.kernel,
-                &mut st,
-            );
-            st
-        });
-        let stats = sum_stats(ct, k, d, &parts);
-        let (nk, xk, sk) =
-            estimate_parameters(ct, &stats, &shift, &data.gram, self.params.reg_covar, d);
+        let (nk, xk, sk) = estimate_from_responsibilities(
+            data,
+            contiguous(&resp),
+            &mean.to_vec(),
+            ct,
+            k,
+            self.params.reg_covar,
+        );
         self.m_step(priors, &nk, &xk, sk)
     }
 
